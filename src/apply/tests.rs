@@ -1,0 +1,260 @@
+//! Apply engine tests: a scripted provider, the real SQLite store in a temp dir.
+
+use super::*;
+use crate::model::{Email, LastApplied, Observed, UserSpec};
+use crate::plan::{Action, Change, Op, Plan};
+use crate::provider::{Provider, ProviderError};
+use crate::store::sqlite::SqliteStore;
+use async_trait::async_trait;
+use std::sync::Mutex;
+
+struct Scripted {
+    fail: Vec<String>,
+    calls: Mutex<Vec<String>>,
+}
+
+fn op_email(op: &Op) -> String {
+    serde_json::to_value(op)
+        .ok()
+        .and_then(|v| v.get("email").and_then(|e| e.as_str()).map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl Provider for Scripted {
+    async fn refresh(&self) -> Result<Observed, ProviderError> {
+        Err(ProviderError::Config("not used".into()))
+    }
+    async fn lookup_emails(
+        &self,
+        _: &[Email],
+    ) -> Result<std::collections::BTreeMap<Email, crate::model::ExistingZoomUser>, ProviderError>
+    {
+        Ok(Default::default())
+    }
+    async fn execute(&self, op: &Op) -> Result<(), ProviderError> {
+        let who = op_email(op);
+        self.calls
+            .lock()
+            .map_err(|_| ProviderError::State("poisoned".into()))?
+            .push(format!("one:{who}"));
+        if self.fail.contains(&who) {
+            return Err(ProviderError::api(400, 2034, "No licences left"));
+        }
+        Ok(())
+    }
+    async fn execute_batch(&self, ops: &[Op]) -> Vec<Result<(), ProviderError>> {
+        if let Ok(mut c) = self.calls.lock() {
+            c.push(format!("batch:{}", ops.len()));
+        }
+        ops.iter().map(|_| Ok(())).collect()
+    }
+    fn calls(&self) -> u64 {
+        0
+    }
+}
+
+fn email(s: &str) -> Email {
+    Email::parse(s).expect("email")
+}
+
+fn change(id: &str, user: &str, op: Op, deps: &[&str]) -> Change {
+    Change {
+        id: id.into(),
+        action: Action::UpdateUser,
+        target: format!("user/{user}"),
+        reason: String::new(),
+        rule: None,
+        fields: Default::default(),
+        depends_on: deps.iter().map(|d| d.to_string()).collect(),
+        op,
+    }
+}
+
+fn update(user: &str) -> Op {
+    Op::DeactivateUser { email: email(user) }
+}
+
+#[tokio::test]
+async fn a_failure_skips_only_its_dependants_and_keeps_their_last_applied() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path()).expect("store");
+    let lease = store
+        .acquire("acme", "test", std::time::Duration::from_secs(60))
+        .await
+        .expect("lease");
+    let mut next = LastApplied::default();
+    let mut previous = LastApplied::default();
+    for u in ["a@x.com", "b@x.com", "c@x.com"] {
+        next.users.insert(
+            email(u),
+            UserSpec {
+                job_title: Some("new".into()),
+                ..UserSpec::default()
+            },
+        );
+        previous.users.insert(
+            email(u),
+            UserSpec {
+                job_title: Some("old".into()),
+                ..UserSpec::default()
+            },
+        );
+    }
+    let plan = Plan {
+        account: "acme".into(),
+        changes: vec![
+            change("1", "a@x.com", update("a@x.com"), &[]),
+            change("2", "b@x.com", update("b@x.com"), &["1"]),
+            change("3", "c@x.com", update("c@x.com"), &[]),
+        ],
+        next_last_applied: next,
+        ..Plan::default()
+    };
+    let provider = Scripted {
+        fail: vec!["a@x.com".into()],
+        calls: Mutex::new(vec![]),
+    };
+    let report = apply(
+        &plan,
+        &previous,
+        &provider,
+        &store,
+        &lease,
+        "run1",
+        &ApplyConfig::default(),
+    )
+    .await
+    .expect("apply");
+    assert_eq!(report.done, vec!["3".to_string()]);
+    assert_eq!(
+        report
+            .failed
+            .iter()
+            .map(|f| f.change_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["1"]
+    );
+    assert_eq!(
+        report
+            .skipped
+            .iter()
+            .map(|f| f.change_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["2"]
+    );
+    let calls = provider.calls.lock().expect("calls").clone();
+    assert!(
+        !calls.contains(&"one:b@x.com".to_string()),
+        "a dependant of a failure is never sent"
+    );
+    let last = store.load_last_applied("acme").await.expect("last");
+    assert_eq!(
+        last.users[&email("a@x.com")].job_title.as_deref(),
+        Some("old")
+    );
+    assert_eq!(
+        last.users[&email("b@x.com")].job_title.as_deref(),
+        Some("old")
+    );
+    assert_eq!(
+        last.users[&email("c@x.com")].job_title.as_deref(),
+        Some("new")
+    );
+    let journal = store.journal("acme").await.expect("journal");
+    assert_eq!(
+        journal.len(),
+        2,
+        "the skipped change was never started: {journal:?}"
+    );
+    assert!(
+        journal
+            .iter()
+            .all(|j| j.outcome != crate::store::Outcome::Started)
+    );
+}
+
+#[tokio::test]
+async fn role_changes_to_one_role_are_batched_by_thirty() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path()).expect("store");
+    let lease = store
+        .acquire("acme", "test", std::time::Duration::from_secs(60))
+        .await
+        .expect("lease");
+    let changes = (0..65)
+        .map(|i| {
+            let u = format!("u{i}@x.com");
+            change(
+                &format!("c{i}"),
+                &u,
+                Op::ChangeRole {
+                    email: email(&u),
+                    to: crate::model::RoleName::Admin,
+                },
+                &[],
+            )
+        })
+        .collect();
+    let plan = Plan {
+        account: "acme".into(),
+        changes,
+        ..Plan::default()
+    };
+    let provider = Scripted {
+        fail: vec![],
+        calls: Mutex::new(vec![]),
+    };
+    let report = apply(
+        &plan,
+        &LastApplied::default(),
+        &provider,
+        &store,
+        &lease,
+        "run1",
+        &ApplyConfig::default(),
+    )
+    .await
+    .expect("apply");
+    assert_eq!(report.done.len(), 65);
+    let mut calls = provider.calls.lock().expect("calls").clone();
+    calls.sort();
+    assert_eq!(calls, vec!["batch:30", "batch:30", "batch:5"]);
+}
+
+#[tokio::test]
+async fn a_plan_with_errors_applies_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path()).expect("store");
+    let lease = store
+        .acquire("acme", "test", std::time::Duration::from_secs(60))
+        .await
+        .expect("lease");
+    let plan = Plan {
+        account: "acme".into(),
+        changes: vec![change("1", "a@x.com", update("a@x.com"), &[])],
+        errors: vec![crate::plan::PlanError {
+            rule: crate::model::Rule::U2,
+            target: "user/a@x.com".into(),
+            message: "U2".into(),
+            source: None,
+        }],
+        ..Plan::default()
+    };
+    let provider = Scripted {
+        fail: vec![],
+        calls: Mutex::new(vec![]),
+    };
+    let r = apply(
+        &plan,
+        &LastApplied::default(),
+        &provider,
+        &store,
+        &lease,
+        "run1",
+        &ApplyConfig::default(),
+    )
+    .await;
+    assert!(matches!(r, Err(ApplyError::PlanHasErrors(1))));
+    assert!(provider.calls.lock().expect("calls").is_empty());
+}

@@ -1,0 +1,412 @@
+//! The commands of `spec/cli.md`.
+
+use super::args::{Cli, Command, ExportWhat, PlanFormat};
+use super::report::Failure;
+use super::session;
+use crate::apply::ApplyConfig;
+use crate::model::{Desired, Observed};
+use crate::plan::{self, Plan, PlanOptions, render};
+use crate::reconcile;
+use crate::store::{Outcome, Store};
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Runs a command; returns the exit code.
+pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Validate { dir } => validate(&dir),
+        Command::Plan {
+            dir,
+            format,
+            detailed_exitcode,
+            refresh,
+            out,
+            allow_removals,
+        } => {
+            let opts = PlanOptions { allow_removals };
+            plan_cmd(
+                &cli.state,
+                cli.store.as_deref(),
+                &dir,
+                format,
+                detailed_exitcode,
+                refresh,
+                out.as_deref(),
+                &opts,
+                color,
+            )
+            .await
+        }
+        Command::Apply {
+            target,
+            auto_approve,
+            allow_removals,
+            concurrency,
+        } => {
+            let opts = PlanOptions { allow_removals };
+            let config = ApplyConfig {
+                concurrency,
+                ..ApplyConfig::default()
+            };
+            apply_cmd(
+                &cli.state,
+                cli.store.as_deref(),
+                &target,
+                auto_approve,
+                &opts,
+                &config,
+                color,
+            )
+            .await
+        }
+        Command::Export {
+            what: ExportWhat::Users { dir, format },
+        } => export_users(&cli.state, cli.store.as_deref(), &dir, &format).await,
+        Command::Sim { command } => {
+            super::sim_cmd::run(command, &cli.state).await?;
+            Ok(0)
+        }
+    }
+}
+
+fn validate(dir: &Path) -> Result<u8, Failure> {
+    let m = session::load(dir)?;
+    let users: usize = m.accounts.values().map(|d| d.users.len()).sum();
+    println!(
+        "The manifests are valid: {} account(s), {users} user(s).",
+        m.accounts.len()
+    );
+    Ok(0)
+}
+
+/// A plan saved with `plan --out`, applied only if the account has not moved since.
+#[derive(Serialize, Deserialize)]
+struct SavedPlan {
+    manifests: PathBuf,
+    plans: Vec<SavedAccountPlan>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedAccountPlan {
+    fingerprint: String,
+    plan: Plan,
+}
+
+/// A stable digest of what was observed (the observation time left out).
+fn fingerprint(o: &Observed) -> String {
+    let mut o = o.clone();
+    o.observed_at = chrono::DateTime::<chrono::Utc>::MIN_UTC;
+    let text = serde_json::to_string(&o).unwrap_or_default();
+    // FNV-1a: stable across runs and platforms, unlike DefaultHasher's seed.
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in text.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}-{}", text.len())
+}
+
+async fn plan_one(
+    desired: &Desired,
+    state: &Path,
+    store: &dyn Store,
+    refresh: bool,
+    opts: &PlanOptions,
+) -> Result<(Plan, Observed), Failure> {
+    let observed = if refresh {
+        let provider = session::open_provider(desired, state)?;
+        session::observe(desired, provider.as_ref(), store).await?
+    } else {
+        store
+            .load_observed(&desired.account.name)
+            .await?
+            .ok_or_else(|| {
+                Failure::msg(format!(
+                    "no stored observation of account {} yet: run `roster plan` once with refresh",
+                    desired.account.name
+                ))
+            })?
+    };
+    let last = store.load_last_applied(&desired.account.name).await?;
+    let p = plan::plan(desired, &observed, &last, observed.observed_at, opts);
+    Ok((p, observed))
+}
+
+fn print_plan(p: &Plan, format: PlanFormat, color: bool) {
+    let text = match format {
+        PlanFormat::Text => render::text(p, color),
+        PlanFormat::Json => render::json_text(p),
+        PlanFormat::Markdown => render::markdown(p),
+    };
+    print!("{text}");
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn plan_cmd(
+    state: &Path,
+    store_url: Option<&str>,
+    dir: &Path,
+    format: PlanFormat,
+    detailed: bool,
+    refresh: bool,
+    out: Option<&Path>,
+    opts: &PlanOptions,
+    color: bool,
+) -> Result<u8, Failure> {
+    let manifests = session::load(dir)?;
+    let store = session::open_store(state, store_url)?;
+    let mut any_changes = false;
+    let mut any_errors = false;
+    let mut saved = SavedPlan {
+        manifests: dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+        plans: Vec::new(),
+    };
+    for desired in manifests.accounts.values() {
+        let (p, observed) = plan_one(desired, state, store.as_ref(), refresh, opts).await?;
+        print_plan(&p, format, color);
+        any_changes |= !p.changes.is_empty();
+        any_errors |= !p.errors.is_empty();
+        saved.plans.push(SavedAccountPlan {
+            fingerprint: fingerprint(&observed),
+            plan: p,
+        });
+    }
+    if let Some(out) = out {
+        let text = serde_json::to_string_pretty(&saved)
+            .map_err(|e| Failure::msg(format!("cannot encode the plan: {e}")))?;
+        std::fs::write(out, text)
+            .map_err(|e| Failure::msg(format!("cannot write {}: {e}", out.display())))?;
+        eprintln!(
+            "Saved the plan to {}; apply it with `roster apply {}`.",
+            out.display(),
+            out.display()
+        );
+    }
+    Ok(if any_errors {
+        1
+    } else if detailed && any_changes {
+        2
+    } else {
+        0
+    })
+}
+
+fn confirm(auto_approve: bool) -> Result<bool, Failure> {
+    if auto_approve {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::msg(
+            "refusing to apply without confirmation: no terminal to ask on; pass --auto-approve",
+        ));
+    }
+    print!("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::msg(format!("cannot read the answer: {e}")))?;
+    Ok(line.trim() == "yes")
+}
+
+fn holder() -> String {
+    format!("roster apply (pid {})", std::process::id())
+}
+
+async fn apply_cmd(
+    state: &Path,
+    store_url: Option<&str>,
+    target: &Path,
+    auto_approve: bool,
+    opts: &PlanOptions,
+    config: &ApplyConfig,
+    color: bool,
+) -> Result<u8, Failure> {
+    let (dir, saved) = if target.is_file() {
+        let text = std::fs::read_to_string(target)
+            .map_err(|e| Failure::msg(format!("cannot read {}: {e}", target.display())))?;
+        let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
+            Failure::msg(format!(
+                "{} is not a plan saved by `roster plan --out`: {e}",
+                target.display()
+            ))
+        })?;
+        (saved.manifests.clone(), Some(saved))
+    } else {
+        (target.to_path_buf(), None)
+    };
+    let manifests = session::load(&dir)?;
+    let store = session::open_store(state, store_url)?;
+    let mut code = 0;
+    for desired in manifests.accounts.values() {
+        let name = &desired.account.name;
+        let lease = store
+            .acquire(name, &holder(), std::time::Duration::from_secs(600))
+            .await?;
+        let result = apply_account(
+            desired,
+            state,
+            store.as_ref(),
+            &lease,
+            saved.as_ref(),
+            auto_approve,
+            opts,
+            config,
+            color,
+        )
+        .await;
+        if let Err(e) = store.release(&lease).await {
+            tracing::warn!(account = %name, error = %e, "could not release the lock");
+        }
+        code = code.max(result?);
+    }
+    Ok(code)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply_account(
+    desired: &Desired,
+    state: &Path,
+    store: &dyn Store,
+    lease: &crate::store::Lease,
+    saved: Option<&SavedPlan>,
+    auto_approve: bool,
+    opts: &PlanOptions,
+    config: &ApplyConfig,
+    color: bool,
+) -> Result<u8, Failure> {
+    let name = &desired.account.name;
+    report_interrupted_runs(store, name).await?;
+    let provider = session::open_provider(desired, state)?;
+    let mut prepared = reconcile::prepare(desired, provider.as_ref(), store, opts).await?;
+    if let Some(saved) = saved {
+        let Some(sp) = saved.plans.iter().find(|p| &p.plan.account == name) else {
+            return Err(Failure::msg(format!(
+                "the saved plan has nothing for account {name}"
+            )));
+        };
+        if sp.fingerprint != fingerprint(&prepared.observed) {
+            return Err(Failure::msg(format!(
+                "account {name} changed since the plan was saved: nothing applied; run `roster plan` again"
+            )));
+        }
+        prepared.plan = sp.plan.clone();
+    }
+    print_plan(&prepared.plan, PlanFormat::Text, color);
+    if !prepared.plan.errors.is_empty() {
+        return Ok(1);
+    }
+    if !prepared.plan.changes.is_empty() && !confirm(auto_approve)? {
+        println!("Apply cancelled: nothing was changed.");
+        return Ok(1);
+    }
+    let run_id = reconcile::new_run_id();
+    let Some(report) =
+        reconcile::execute(&prepared, provider.as_ref(), store, lease, &run_id, config).await?
+    else {
+        return Ok(0);
+    };
+    println!(
+        "\nApply complete for account {name}: {} applied, {} failed, {} not attempted.",
+        report.done.len(),
+        report.failed.len(),
+        report.skipped.len()
+    );
+    for f in &report.failed {
+        println!("  failed: {} {}: {}", f.action, f.target, f.message);
+    }
+    for s in &report.skipped {
+        println!("  not attempted: {} {}: {}", s.action, s.target, s.message);
+    }
+    Ok(if report.is_success() { 0 } else { 1 })
+}
+
+/// A run killed mid-apply leaves `started` rows: say so. Nothing is replayed: the account
+/// was just re-read, so changes that reached the provider are not planned again.
+async fn report_interrupted_runs(store: &dyn Store, account: &str) -> Result<(), Failure> {
+    let journal = store.journal(account).await?;
+    let open: Vec<_> = journal
+        .iter()
+        .filter(|j| j.outcome == Outcome::Started)
+        .collect();
+    if let Some(first) = open.first() {
+        eprintln!(
+            "note: a previous apply (run {}) stopped with {} change(s) in flight; the account is re-read, so changes that went through are not repeated",
+            first.run_id,
+            open.len()
+        );
+    }
+    Ok(())
+}
+
+async fn export_users(
+    state: &Path,
+    store_url: Option<&str>,
+    dir: &Path,
+    format: &str,
+) -> Result<u8, Failure> {
+    if format != "csv" {
+        return Err(Failure::msg(format!(
+            "--format {format}: only csv is supported"
+        )));
+    }
+    let manifests = session::load(dir)?;
+    let store = session::open_store(state, store_url)?;
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    let header = [
+        "email",
+        "firstName",
+        "lastName",
+        "type",
+        "role",
+        "group",
+        "chatGroups",
+        "department",
+        "manager",
+        "jobTitle",
+        "location",
+        "addons",
+    ];
+    w.write_record(header)
+        .map_err(|e| Failure::msg(e.to_string()))?;
+    for desired in manifests.accounts.values() {
+        let provider = session::open_provider(desired, state)?;
+        let o = session::observe(desired, provider.as_ref(), store.as_ref()).await?;
+        for u in o.users.values() {
+            let s = &u.spec;
+            let join = |v: Option<Vec<String>>| v.unwrap_or_default().join(";");
+            let row = [
+                u.email.to_string(),
+                s.first_name.clone().unwrap_or_default(),
+                s.last_name.clone().unwrap_or_default(),
+                s.user_type
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                s.role
+                    .as_ref()
+                    .map(|r| r.as_str().to_string())
+                    .unwrap_or_default(),
+                s.group.clone().unwrap_or_default(),
+                join(s.chat_groups.as_ref().map(|c| c.iter().cloned().collect())),
+                s.department.clone().unwrap_or_default(),
+                s.manager
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_default(),
+                s.job_title.clone().unwrap_or_default(),
+                s.location.clone().unwrap_or_default(),
+                join(
+                    s.addons
+                        .as_ref()
+                        .map(|a| a.iter().map(|a| a.as_str().to_string()).collect()),
+                ),
+            ];
+            w.write_record(row)
+                .map_err(|e| Failure::msg(e.to_string()))?;
+        }
+    }
+    w.flush().map_err(|e| Failure::msg(e.to_string()))?;
+    Ok(0)
+}

@@ -1,0 +1,59 @@
+//! The command-line edge: clap arguments, terminal output, confirmation prompt. Business
+//! rules live in `plan`; this module only wires manifests, store and provider together.
+
+pub mod args;
+mod commands;
+pub mod report;
+pub mod session;
+pub mod sim_cmd;
+
+use args::{Cli, ColorChoice, LogFormat};
+use clap::Parser;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// Entry point of the `roster` binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let color = use_color(cli.color);
+    match runtime.block_on(commands::run(cli, color)) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            f.print();
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

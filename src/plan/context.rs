@@ -1,0 +1,160 @@
+//! The planner's working state: inputs, accumulated changes, errors and warnings.
+
+use super::{Action, Change, FieldChange, Op, PlanError, Waiting, Warning};
+use crate::model::{Desired, Email, LastApplied, Observed, Rule, Source, Timestamp};
+use std::collections::BTreeMap;
+
+/// Execution phase of a change: the coarse order of a plan. Dependencies always point to an
+/// earlier phase (or to an earlier change of the same target in the same phase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    /// Roles, groups and chat groups that users will need.
+    Containers,
+    /// Changes that free seats: downgrades, add-on removals, demotions before removal.
+    Free,
+    /// Users leaving the account.
+    Remove,
+    /// Users joining (create, invite, resend) or reactivated.
+    Add,
+    /// Upgrades and edits of users in place.
+    Edit,
+    /// Groups, chat groups and roles no longer declared.
+    Cleanup,
+}
+
+/// Options that come from the command line rather than the manifests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// `--allow-removals N`: lets a plan remove up to N users despite `policy.maxRemovals`.
+    pub allow_removals: Option<u32>,
+}
+
+pub(crate) struct Ctx<'a> {
+    pub d: &'a Desired,
+    pub o: &'a Observed,
+    pub l: &'a LastApplied,
+    pub now: Timestamp,
+    pub options: &'a PlanOptions,
+    pub ignore: globset::GlobSet,
+    pub changes: Vec<(Phase, Change)>,
+    pub errors: Vec<PlanError>,
+    pub warnings: Vec<Warning>,
+    pub waiting: Vec<Waiting>,
+    pub unmanaged: Vec<Email>,
+    pub next: LastApplied,
+    /// Change ids of containers created in this plan, by target (`group/x`).
+    pub created: BTreeMap<String, String>,
+}
+
+/// A change under construction.
+pub(crate) struct NewChange {
+    pub phase: Phase,
+    pub action: Action,
+    pub target: String,
+    pub suffix: Option<String>,
+    pub reason: String,
+    pub rule: Option<Rule>,
+    pub fields: BTreeMap<String, FieldChange>,
+    pub depends_on: Vec<String>,
+    pub op: Op,
+}
+
+impl NewChange {
+    pub fn new(phase: Phase, action: Action, target: &str, reason: String, op: Op) -> NewChange {
+        NewChange {
+            phase,
+            action,
+            target: target.to_string(),
+            suffix: None,
+            reason,
+            rule: None,
+            fields: BTreeMap::new(),
+            depends_on: Vec::new(),
+            op,
+        }
+    }
+    pub fn rule(mut self, rule: Rule) -> Self {
+        self.rule = Some(rule);
+        self
+    }
+    pub fn suffix(mut self, s: &str) -> Self {
+        self.suffix = Some(s.to_string());
+        self
+    }
+    pub fn field(mut self, name: &str, from: serde_json::Value, to: serde_json::Value) -> Self {
+        self.fields
+            .insert(name.to_string(), FieldChange { from, to });
+        self
+    }
+    pub fn after(mut self, id: Option<String>) -> Self {
+        if let Some(id) = id {
+            self.depends_on.push(id);
+        }
+        self
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// Adds a change; returns its id.
+    pub fn push(&mut self, c: NewChange) -> String {
+        let id = match &c.suffix {
+            Some(s) => format!("{}:{}:{}", c.action.as_str(), c.target, s),
+            None => format!("{}:{}", c.action.as_str(), c.target),
+        };
+        self.changes.push((
+            c.phase,
+            Change {
+                id: id.clone(),
+                action: c.action,
+                target: c.target,
+                reason: c.reason,
+                rule: c.rule,
+                fields: c.fields,
+                depends_on: c.depends_on,
+                op: c.op,
+            },
+        ));
+        id
+    }
+
+    pub fn error(&mut self, rule: Rule, target: &str, source: Option<&Source>, message: String) {
+        self.errors.push(PlanError {
+            rule,
+            target: target.to_string(),
+            message: format!("{rule}: {message}"),
+            source: source.cloned(),
+        });
+    }
+
+    pub fn warn(&mut self, rule: Option<Rule>, target: &str, message: String) {
+        let message = match rule {
+            Some(r) => format!("{r}: {message}"),
+            None => message,
+        };
+        self.warnings.push(Warning {
+            rule,
+            target: target.to_string(),
+            message,
+        });
+    }
+
+    pub fn wait(&mut self, target: &str, message: String) {
+        self.waiting.push(Waiting {
+            target: target.to_string(),
+            message,
+        });
+    }
+
+    pub fn is_ignored(&self, email: &Email) -> bool {
+        self.ignore.is_match(email.as_str())
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now.date_naive()
+    }
+}
+
+/// JSON value of anything serialisable, for field diffs (never fails for model values).
+pub(crate) fn json<T: serde::Serialize>(v: T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}

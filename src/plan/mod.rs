@@ -1,0 +1,90 @@
+//! The planner: a pure function from (Desired, Observed, LastApplied, now, options) to a
+//! [`Plan`]. It never reads a clock or does I/O: `now` is an argument (usually the
+//! provider's `observed_at`, so the simulator's clock drives U8 expiry).
+
+mod change;
+mod context;
+mod field;
+mod objects;
+pub mod render;
+mod seats;
+mod users;
+
+pub use change::*;
+pub use context::PlanOptions;
+pub use field::{Decision, decide, decide_set};
+
+use crate::model::{Desired, LastApplied, Observed, Timestamp};
+use context::Ctx;
+
+/// Plans the changes that make the account match the manifests.
+///
+/// Deterministic: the same inputs give the same plan, changes in a valid order (every
+/// change after those it depends on), rule breaches as [`PlanError`]s naming the rule and
+/// the manifest location.
+pub fn plan(
+    desired: &Desired,
+    observed: &Observed,
+    last: &LastApplied,
+    now: Timestamp,
+    options: &PlanOptions,
+) -> Plan {
+    let mut ignore = globset::GlobSetBuilder::new();
+    for g in &desired.account.policy.ignore {
+        // The manifest loader validated the globs; an invalid one matches nothing.
+        if let Ok(glob) = globset::Glob::new(&g.to_lowercase()) {
+            ignore.add(glob);
+        }
+    }
+    let mut cx = Ctx {
+        d: desired,
+        o: observed,
+        l: last,
+        now,
+        options,
+        ignore: ignore.build().unwrap_or_else(|_| globset::GlobSet::empty()),
+        changes: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        waiting: Vec::new(),
+        unmanaged: Vec::new(),
+        next: LastApplied::default(),
+        created: Default::default(),
+    };
+    if desired.account.owner != observed.owner {
+        cx.error(
+            crate::model::Rule::U7,
+            "account",
+            Some(&desired.account.source),
+            format!(
+                "the manifest names {} as owner but the account's owner is {}; fix `owner:` (roster never changes the owner)",
+                desired.account.owner, observed.owner
+            ),
+        );
+    }
+    objects::plan_containers(&mut cx);
+    let mut pools = seats::Pools::new(&cx);
+    users::plan_users(&mut cx, &mut pools);
+    pools.finish(&mut cx);
+    users::check_u1(&mut cx);
+    users::check_u11(&mut cx);
+    users::check_min_admins(&mut cx);
+    users::check_max_removals(&mut cx);
+
+    let mut changes = cx.changes;
+    changes.sort_by(|(pa, a), (pb, b)| {
+        (pa, &a.target, a.action, &a.id).cmp(&(pb, &b.target, b.action, &b.id))
+    });
+    Plan {
+        account: desired.account.name.clone(),
+        changes: changes.into_iter().map(|(_, c)| c).collect(),
+        warnings: cx.warnings,
+        errors: cx.errors,
+        waiting: cx.waiting,
+        unmanaged: cx.unmanaged,
+        next_last_applied: cx.next,
+    }
+}
+
+#[cfg(test)]
+mod tests;

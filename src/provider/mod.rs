@@ -1,0 +1,100 @@
+//! Providers: where the account lives. The [`Provider`] trait is all the rest of roster
+//! knows; `sim` is the embedded simulator (the default), `zoom` the REST API (later).
+//!
+//! Providers depend on `model` and on the [`Op`] values of a plan only: they know nothing
+//! of manifests.
+
+pub mod sim;
+
+use crate::model::{Email, ExistingZoomUser, Observed, Rule};
+use crate::plan::Op;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+/// A provider failure, typed so apply can tell a rule breach from a transient fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// Zoom (or the simulator) refused the request with its `{code, message}` envelope.
+    #[error("Zoom refused the request: code {code}: {message}{}", rule.map(|r| format!(" ({r})")).unwrap_or_default())]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Zoom's error code (1009, 1120, 2034, …).
+        code: i64,
+        /// Zoom's message.
+        message: String,
+        /// The account rule this code corresponds to.
+        rule: Option<Rule>,
+    },
+    /// The network or the server failed; retrying may help.
+    #[error("transport error: {0}")]
+    Transport(String),
+    /// Credentials were refused.
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    /// The provider is misconfigured (bad seed, unknown account, missing secret).
+    #[error("provider configuration: {0}")]
+    Config(String),
+    /// Local state of the provider could not be read or written.
+    #[error("provider state: {0}")]
+    State(String),
+}
+
+impl ProviderError {
+    /// Builds an API error, attaching the rule that Zoom's code corresponds to.
+    pub fn api(status: u16, code: i64, message: impl Into<String>) -> ProviderError {
+        ProviderError::Api { status, code, message: message.into(), rule: rule_for_code(code) }
+    }
+
+    /// Worth retrying (transport faults, 429, 5xx).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ProviderError::Transport(_) => true,
+            ProviderError::Api { status, .. } => *status == 429 || *status >= 500,
+            ProviderError::Auth(_) | ProviderError::Config(_) | ProviderError::State(_) => false,
+        }
+    }
+}
+
+/// The account rule behind a Zoom error code (spec/zoom-api.md §2, §10).
+pub fn rule_for_code(code: i64) -> Option<Rule> {
+    match code {
+        2033 | 2034 | 2038 | 3412 => Some(Rule::U2),
+        1009 => Some(Rule::I3),
+        1120 => Some(Rule::U8),
+        1117 | 1108 => Some(Rule::U7),
+        200 => Some(Rule::U1),
+        _ => None,
+    }
+}
+
+/// Where an account lives: observed with list calls, changed one [`Op`] at a time.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Observes the whole account with list calls only (never one read per user).
+    async fn refresh(&self) -> Result<Observed, ProviderError>;
+
+    /// For emails absent from the account: which already have a Zoom user elsewhere
+    /// (U5 invite vs create, I6). Called only for users the plan would add.
+    async fn lookup_emails(
+        &self,
+        emails: &[Email],
+    ) -> Result<BTreeMap<Email, ExistingZoomUser>, ProviderError>;
+
+    /// Executes one operation.
+    async fn execute(&self, op: &Op) -> Result<(), ProviderError>;
+
+    /// Executes operations that share a batch key (same role, same group) in as few calls
+    /// as the provider allows. The default runs them one by one.
+    async fn execute_batch(&self, ops: &[Op]) -> Vec<Result<(), ProviderError>> {
+        let mut out = Vec::with_capacity(ops.len());
+        for op in ops {
+            out.push(self.execute(op).await);
+        }
+        out
+    }
+
+    /// Number of provider calls made so far (API requests for `zoom`, operations for `sim`),
+    /// for the plan's call count and metrics.
+    fn calls(&self) -> u64;
+}

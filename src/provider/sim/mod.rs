@@ -1,0 +1,1 @@
+//! The embedded simulator of a Zoom cloud (several accounts and individual users).

@@ -1,0 +1,119 @@
+//! The state store: Observed snapshots, LastApplied, the journal, invitation send times
+//! and the per-account lock. [`Store`] is the trait; [`sqlite`] the embedded default.
+//!
+//! The store depends on `model` (and the serialisable plan values) only: it knows nothing
+//! of providers or manifests.
+
+pub mod sqlite;
+
+use crate::model::{LastApplied, Observed, Timestamp};
+use crate::plan::Change;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another run holds the account's lock.
+    #[error("account `{account}` is locked by {holder} since {since}; wait for it to finish, or if that process is gone, run again (a stale lock from a dead process is taken over)")]
+    Locked {
+        /// Account.
+        account: String,
+        /// Who holds it (`pid 123 on host h`).
+        holder: String,
+        /// Since when.
+        since: Timestamp,
+    },
+    /// The lease this writer held was taken over by another (fencing).
+    #[error("lease for account `{0}` lost to another holder; stopping")]
+    LeaseLost(String),
+    /// The database failed.
+    #[error("state store: {0}")]
+    Db(String),
+    /// The store's schema is newer than this binary.
+    #[error("state store schema version {found} is newer than this roster supports ({supported}); upgrade roster")]
+    TooNew {
+        /// Found.
+        found: i64,
+        /// Supported.
+        supported: i64,
+    },
+}
+
+/// The outcome of one journaled change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Written before the change is sent.
+    Started,
+    /// The provider accepted it.
+    Done,
+    /// The provider refused it or it could not be sent.
+    Failed,
+    /// Not attempted because a change it depends on failed.
+    Skipped,
+}
+
+/// A journal row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The apply run.
+    pub run_id: String,
+    /// The change id within the plan.
+    pub change_id: String,
+    /// The change's action name.
+    pub action: String,
+    /// The change's target.
+    pub target: String,
+    /// Latest outcome.
+    pub outcome: Outcome,
+    /// Error message for failures.
+    pub message: Option<String>,
+    /// When the row was last written.
+    pub at: Timestamp,
+}
+
+/// A held lock on one account; its `token` fences writes (monotonic per account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// Account.
+    pub account: String,
+    /// Holder description.
+    pub holder: String,
+    /// Fencing token.
+    pub token: i64,
+}
+
+/// Persistent state behind plan and apply. Implemented by SQLite today; PostgreSQL later
+/// without changing callers.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// The last observed snapshot of an account.
+    async fn load_observed(&self, account: &str) -> Result<Option<Observed>, StoreError>;
+    /// Replaces the observed snapshot.
+    async fn save_observed(&self, account: &str, observed: &Observed) -> Result<(), StoreError>;
+    /// What roster last set (empty for a new account).
+    async fn load_last_applied(&self, account: &str) -> Result<LastApplied, StoreError>;
+    /// Replaces LastApplied (includes invitation send times).
+    async fn save_last_applied(&self, lease: &Lease, last: &LastApplied) -> Result<(), StoreError>;
+    /// Journal: a change is about to be sent.
+    async fn journal_start(&self, lease: &Lease, run_id: &str, change: &Change) -> Result<(), StoreError>;
+    /// Journal: a change's outcome.
+    async fn journal_finish(
+        &self,
+        lease: &Lease,
+        run_id: &str,
+        change_id: &str,
+        outcome: Outcome,
+        message: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Journal rows of an account, oldest first (all runs).
+    async fn journal(&self, account: &str) -> Result<Vec<JournalEntry>, StoreError>;
+    /// Takes the account's lock, or fails with [`StoreError::Locked`] naming the holder.
+    /// A lock whose holder process is gone (same host) or whose lease expired is taken over.
+    async fn acquire(&self, account: &str, holder: &str, ttl: std::time::Duration) -> Result<Lease, StoreError>;
+    /// Extends a held lease.
+    async fn renew(&self, lease: &Lease, ttl: std::time::Duration) -> Result<(), StoreError>;
+    /// Releases a held lock.
+    async fn release(&self, lease: &Lease) -> Result<(), StoreError>;
+}

@@ -1,0 +1,512 @@
+//! SQLite store (the embedded default): one file, `<state>/roster.db`.
+//!
+//! Tables: `observed` (one JSON snapshot per account), `last_applied` (one row per
+//! account, object and field: `user/alice@acme.com` × `jobTitle`), `invitations` (send
+//! times), `journal` (write-ahead rows per change), `leases` (one per account, with a
+//! monotonic fencing token) and `schema_version`.
+//!
+//! A PostgreSQL store keeps the same tables and semantics: `acquire` becomes
+//! `SELECT … FOR UPDATE` on the lease row inside a transaction instead of SQLite's
+//! `BEGIN IMMEDIATE`, and the fencing check stays a `WHERE token = $1` in the same
+//! transaction as each write.
+
+use super::{JournalEntry, Lease, Outcome, Store, StoreError};
+use crate::model::{Email, LastApplied, Observed, Timestamp, UserSpec};
+use crate::plan::Change;
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Ordered migrations; `schema_version` holds how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE observed (
+    account     TEXT PRIMARY KEY,
+    observed_at TEXT NOT NULL,
+    snapshot    TEXT NOT NULL
+);
+CREATE TABLE last_applied (
+    account TEXT NOT NULL,
+    object  TEXT NOT NULL,
+    field   TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (account, object, field)
+);
+CREATE TABLE invitations (
+    account TEXT NOT NULL,
+    email   TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (account, email)
+);
+CREATE TABLE journal (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    account    TEXT NOT NULL,
+    run_id     TEXT NOT NULL,
+    change_id  TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    op         TEXT NOT NULL,
+    outcome    TEXT NOT NULL,
+    message    TEXT,
+    at         TEXT NOT NULL,
+    token      INTEGER NOT NULL
+);
+CREATE INDEX journal_run ON journal (account, run_id, change_id);
+CREATE TABLE leases (
+    account     TEXT PRIMARY KEY,
+    holder      TEXT NOT NULL,
+    pid         INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    token       INTEGER NOT NULL,
+    acquired_at TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    released    INTEGER NOT NULL DEFAULT 0
+);
+"#];
+
+/// The embedded SQLite store.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn db(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+fn pid_alive(pid: i64) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true // Unknown elsewhere: rely on lease expiry.
+    }
+}
+
+fn parse_time(s: &str) -> Result<Timestamp, StoreError> {
+    s.parse()
+        .map_err(|e| db(format!("bad timestamp `{s}` in the store: {e}")))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `<state_dir>/roster.db` and runs the migrations.
+    pub fn open(state_dir: &Path) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(state_dir)
+            .map_err(|e| db(format!("cannot create {}: {e}", state_dir.display())))?;
+        let conn = Connection::open(state_dir.join("roster.db")).map_err(db)?;
+        Self::init(conn)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(db)?)
+    }
+
+    fn init(mut conn: Connection) -> Result<SqliteStore, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| db("the store's connection lock was poisoned"))?;
+        f(&mut guard)
+    }
+
+    /// Writes a lease row directly, as another process would have: tests of stale locks.
+    #[cfg(test)]
+    fn put_lease(
+        &self,
+        account: &str,
+        pid: i64,
+        host: &str,
+        token: i64,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO leases (account, holder, pid, host, token, acquired_at, expires_at, released) VALUES (?1, 'other', ?2, ?3, ?4, ?5, ?6, 0)",
+                params![account, pid, host, token, chrono::Utc::now().to_rfc3339(), expires_at.to_rfc3339()],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db)?;
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+        [],
+    )
+    .map_err(db)?;
+    let version: i64 = tx
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    let supported = MIGRATIONS.len() as i64;
+    if version > supported {
+        return Err(StoreError::TooNew {
+            found: version,
+            supported,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql).map_err(db)?;
+        tx.execute("DELETE FROM schema_version", []).map_err(db)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            params![i as i64 + 1],
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)
+}
+
+/// Fencing: the account's current lease must still be `lease`.
+fn check_lease(tx: &rusqlite::Transaction<'_>, lease: &Lease) -> Result<(), StoreError> {
+    let row: Option<(i64, i64)> = tx
+        .query_row(
+            "SELECT token, released FROM leases WHERE account = ?1",
+            params![lease.account],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(db)?;
+    match row {
+        Some((token, 0)) if token == lease.token => Ok(()),
+        _ => Err(StoreError::LeaseLost(lease.account.clone())),
+    }
+}
+
+fn user_fields(spec: &UserSpec) -> Result<Vec<(String, String)>, StoreError> {
+    let v = serde_json::to_value(spec).map_err(db)?;
+    let mut out = Vec::new();
+    if let serde_json::Value::Object(map) = v {
+        for (k, v) in map {
+            out.push((k, v.to_string()));
+        }
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn load_observed(&self, account: &str) -> Result<Option<Observed>, StoreError> {
+        self.with(|c| {
+            let text: Option<String> = c
+                .query_row(
+                    "SELECT snapshot FROM observed WHERE account = ?1",
+                    params![account],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            text.map(|t| {
+                serde_json::from_str(&t)
+                    .map_err(|e| db(format!("stored observation is unreadable: {e}")))
+            })
+            .transpose()
+        })
+    }
+
+    async fn save_observed(&self, account: &str, observed: &Observed) -> Result<(), StoreError> {
+        let text = serde_json::to_string(observed).map_err(db)?;
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO observed (account, observed_at, snapshot) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(account) DO UPDATE SET observed_at = excluded.observed_at, snapshot = excluded.snapshot",
+                params![account, observed.observed_at.to_rfc3339(), text],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    async fn load_last_applied(&self, account: &str) -> Result<LastApplied, StoreError> {
+        self.with(|c| {
+            let mut last = LastApplied::default();
+            let mut users: std::collections::BTreeMap<
+                Email,
+                serde_json::Map<String, serde_json::Value>,
+            > = Default::default();
+            let mut stmt = c
+                .prepare("SELECT object, field, value FROM last_applied WHERE account = ?1")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![account], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(db)?;
+            for row in rows {
+                let (object, field, value) = row.map_err(db)?;
+                let value: serde_json::Value = serde_json::from_str(&value)
+                    .map_err(|e| db(format!("{object}.{field}: {e}")))?;
+                let Some((kind, key)) = object.split_once('/') else {
+                    continue;
+                };
+                match kind {
+                    "user" => {
+                        let email = Email::parse(key).map_err(|e| db(format!("{object}: {e}")))?;
+                        let entry = users.entry(email).or_default();
+                        if field != "_" {
+                            entry.insert(field, value);
+                        }
+                    }
+                    "group" => {
+                        last.groups
+                            .insert(key.to_string(), serde_json::from_value(value).map_err(db)?);
+                    }
+                    "chat_group" => {
+                        last.chat_groups
+                            .insert(key.to_string(), serde_json::from_value(value).map_err(db)?);
+                    }
+                    "role" => {
+                        last.roles
+                            .insert(key.to_string(), serde_json::from_value(value).map_err(db)?);
+                    }
+                    _ => {}
+                }
+            }
+            for (email, fields) in users {
+                let spec: UserSpec = serde_json::from_value(serde_json::Value::Object(fields))
+                    .map_err(|e| db(format!("user/{email}: {e}")))?;
+                last.users.insert(email, spec);
+            }
+            let mut stmt = c
+                .prepare("SELECT email, sent_at FROM invitations WHERE account = ?1")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![account], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(db)?;
+            for row in rows {
+                let (email, sent) = row.map_err(db)?;
+                let email =
+                    Email::parse(&email).map_err(|e| db(format!("invitation {email}: {e}")))?;
+                last.invitations.insert(email, parse_time(&sent)?);
+            }
+            Ok(last)
+        })
+    }
+
+    async fn save_last_applied(&self, lease: &Lease, last: &LastApplied) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            check_lease(&tx, lease)?;
+            let account = &lease.account;
+            tx.execute("DELETE FROM last_applied WHERE account = ?1", params![account]).map_err(db)?;
+            tx.execute("DELETE FROM invitations WHERE account = ?1", params![account]).map_err(db)?;
+            {
+                let mut ins = tx.prepare("INSERT INTO last_applied (account, object, field, value) VALUES (?1, ?2, ?3, ?4)").map_err(db)?;
+                for (email, spec) in &last.users {
+                    let object = format!("user/{email}");
+                    // A marker row, so a managed user with no managed field is remembered.
+                    ins.execute(params![account, object, "_", "null"]).map_err(db)?;
+                    for (field, value) in user_fields(spec)? {
+                        ins.execute(params![account, object, field, value]).map_err(db)?;
+                    }
+                }
+                for (kind, map) in [("group", &last.groups), ("chat_group", &last.chat_groups)] {
+                    for (name, description) in map {
+                        let v = serde_json::to_string(description).map_err(db)?;
+                        ins.execute(params![account, format!("{kind}/{name}"), "description", v]).map_err(db)?;
+                    }
+                }
+                for (name, privileges) in &last.roles {
+                    let v = serde_json::to_string(privileges).map_err(db)?;
+                    ins.execute(params![account, format!("role/{name}"), "privileges", v]).map_err(db)?;
+                }
+                let mut inv = tx.prepare("INSERT INTO invitations (account, email, sent_at) VALUES (?1, ?2, ?3)").map_err(db)?;
+                for (email, sent) in &last.invitations {
+                    inv.execute(params![account, email.as_str(), sent.to_rfc3339()]).map_err(db)?;
+                }
+            }
+            tx.commit().map_err(db)
+        })
+    }
+
+    async fn journal_start(
+        &self,
+        lease: &Lease,
+        run_id: &str,
+        change: &Change,
+    ) -> Result<(), StoreError> {
+        let op = serde_json::to_string(&change.op).map_err(db)?;
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            check_lease(&tx, lease)?;
+            tx.execute(
+                "INSERT INTO journal (account, run_id, change_id, action, target, op, outcome, message, at, token)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'started', NULL, ?7, ?8)",
+                params![lease.account, run_id, change.id, change.action.as_str(), change.target, op, chrono::Utc::now().to_rfc3339(), lease.token],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })
+    }
+
+    async fn journal_finish(
+        &self,
+        lease: &Lease,
+        run_id: &str,
+        change_id: &str,
+        outcome: Outcome,
+        message: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let outcome = serde_json::to_value(outcome)
+            .map_err(db)?
+            .as_str()
+            .unwrap_or("failed")
+            .to_string();
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            check_lease(&tx, lease)?;
+            let n = tx
+                .execute(
+                    "UPDATE journal SET outcome = ?1, message = ?2, at = ?3 WHERE account = ?4 AND run_id = ?5 AND change_id = ?6",
+                    params![outcome, message, chrono::Utc::now().to_rfc3339(), lease.account, run_id, change_id],
+                )
+                .map_err(db)?;
+            if n == 0 {
+                return Err(db(format!("journal: change {change_id} of run {run_id} was never started")));
+            }
+            tx.commit().map_err(db)
+        })
+    }
+
+    async fn journal(&self, account: &str) -> Result<Vec<JournalEntry>, StoreError> {
+        self.with(|c| {
+            let mut stmt = c
+                .prepare("SELECT run_id, change_id, action, target, outcome, message, at FROM journal WHERE account = ?1 ORDER BY id")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![account], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                })
+                .map_err(db)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (run_id, change_id, action, target, outcome, message, at) = row.map_err(db)?;
+                let outcome: Outcome = serde_json::from_value(serde_json::Value::String(outcome.clone())).map_err(|_| db(format!("unknown journal outcome `{outcome}`")))?;
+                out.push(JournalEntry { run_id, change_id, action, target, outcome, message, at: parse_time(&at)? });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn acquire(
+        &self,
+        account: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<Lease, StoreError> {
+        let now = chrono::Utc::now();
+        let expires = now + chrono::Duration::from_std(ttl).map_err(db)?;
+        let host = hostname();
+        let pid = i64::from(std::process::id());
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let row: Option<(String, i64, String, i64, String, String, i64)> = tx
+                .query_row(
+                    "SELECT holder, pid, host, token, acquired_at, expires_at, released FROM leases WHERE account = ?1",
+                    params![account],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                )
+                .optional()
+                .map_err(db)?;
+            let token = match row {
+                None => 1,
+                Some((h, p, ho, token, acquired, exp, released)) => {
+                    let free = released != 0 || parse_time(&exp)? < now || (ho == host && !pid_alive(p));
+                    if !free {
+                        return Err(StoreError::Locked {
+                            account: account.to_string(),
+                            holder: format!("{h} on host {ho} (pid {p})"),
+                            since: parse_time(&acquired)?,
+                        });
+                    }
+                    token + 1
+                }
+            };
+            tx.execute(
+                "INSERT INTO leases (account, holder, pid, host, token, acquired_at, expires_at, released) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)
+                 ON CONFLICT(account) DO UPDATE SET holder = excluded.holder, pid = excluded.pid, host = excluded.host, token = excluded.token,
+                   acquired_at = excluded.acquired_at, expires_at = excluded.expires_at, released = 0",
+                params![account, holder, pid, host, token, now.to_rfc3339(), expires.to_rfc3339()],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)?;
+            Ok(Lease { account: account.to_string(), holder: holder.to_string(), token })
+        })
+    }
+
+    async fn renew(&self, lease: &Lease, ttl: std::time::Duration) -> Result<(), StoreError> {
+        let expires = chrono::Utc::now() + chrono::Duration::from_std(ttl).map_err(db)?;
+        self.with(|c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
+            check_lease(&tx, lease)?;
+            tx.execute(
+                "UPDATE leases SET expires_at = ?1 WHERE account = ?2",
+                params![expires.to_rfc3339(), lease.account],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })
+    }
+
+    async fn release(&self, lease: &Lease) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE leases SET released = 1 WHERE account = ?1 AND token = ?2",
+                params![lease.account, lease.token],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,7 @@
+//! Integration tests: the real `roster` binary against the embedded simulator and the
+//! SQLite store, each test in a fresh temp dir. One test binary, so it links once.
+
+mod apply;
+mod example;
+mod harness;
+mod validate;
