@@ -44,7 +44,13 @@ pub fn open_provider(desired: &Desired, state: &Path) -> Result<Arc<dyn Provider
     match &desired.account.provider {
         ProviderConfig::Sim(cfg) => {
             let id = cfg.account_id.clone().unwrap_or_else(|| desired.account.name.clone());
-            let p = SimProvider::open(state, &id, cfg.seed.as_deref(), cfg.act_as.clone())?;
+            let p = SimProvider::open(
+                state,
+                &id,
+                &desired.account.owner,
+                cfg.seed.as_deref(),
+                cfg.act_as.clone(),
+            )?;
             Ok(Arc::new(p))
         }
         ProviderConfig::Zoom(_) => Err(Failure::msg(

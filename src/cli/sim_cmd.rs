@@ -1,18 +1,140 @@
-//! `roster sim …` (placeholder until the simulator module lands).
+//! `roster sim …`: act as the people on the other side of the simulated cloud (the
+//! invited user, a user editing their profile, time passing) and look at it.
 
+use crate::model::Email;
 use crate::provider::ProviderError;
-use std::path::Path;
+use crate::provider::sim::{CloudFile, cloud::Cloud, oob, read_seed};
+use std::path::{Path, PathBuf};
 
 /// `roster sim` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum SimCommand {
-    /// Print the simulated cloud as JSON.
+    /// Replace the simulated cloud with a seed file (YAML).
+    Seed {
+        /// Seed file.
+        file: PathBuf,
+    },
+    /// Print the simulated cloud as JSON (accounts, users, individuals, clock, log).
     Show,
+    /// Move the simulator's clock forward: `+31d`, `+12h`, `+90m` (expires invitations, U8).
+    Clock {
+        /// Offset.
+        #[arg(allow_hyphen_values = true)]
+        by: String,
+    },
+    /// The invited person accepts their pending invitation (U5; I3 may refuse with 1009).
+    Accept {
+        /// Invited email.
+        email: String,
+    },
+    /// The invited person declines their pending invitation.
+    Decline {
+        /// Invited email.
+        email: String,
+    },
+    /// Edit a user out of band, as the user or another admin would in the portal (drift).
+    EditUser {
+        /// The user's email.
+        email: String,
+        /// `field=value` (firstName, lastName, type, role, department, jobTitle,
+        /// location, manager, group, status); repeatable.
+        #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
+        set: Vec<String>,
+    },
+    /// Add an individual Zoom user (in no account), so adding them to an account is an
+    /// invitation to join (U5).
+    AddIndividual {
+        /// Email.
+        email: String,
+        /// A licensed individual (I6: joining as basic loses the licence).
+        #[arg(long)]
+        licensed: bool,
+        /// Given name.
+        #[arg(long)]
+        first_name: Option<String>,
+        /// Family name.
+        #[arg(long)]
+        last_name: Option<String>,
+    },
 }
 
-/// Runs a `roster sim` subcommand.
-pub async fn run(_cmd: SimCommand, _state_dir: &Path) -> Result<(), ProviderError> {
-    Err(ProviderError::Config(
-        "the simulator is not built yet".into(),
-    ))
+fn email(raw: &str) -> Result<Email, ProviderError> {
+    Email::parse(raw).map_err(|e| ProviderError::Config(format!("{raw}: {e}")))
+}
+
+fn load(file: &CloudFile, state_dir: &Path) -> Result<Cloud, ProviderError> {
+    if !file.exists() {
+        return Err(ProviderError::Config(format!(
+            "no simulated cloud under {}: run `roster plan DIR` (which seeds it) or `roster sim seed FILE` first",
+            state_dir.display()
+        )));
+    }
+    file.load()
+}
+
+/// Runs a `roster sim` subcommand against the cloud under `state_dir`.
+pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError> {
+    let file = CloudFile::new(state_dir);
+    match cmd {
+        SimCommand::Seed { file: seed } => {
+            let cloud = read_seed(&seed)?;
+            file.save(&cloud)?;
+            println!(
+                "Seeded {} account(s) and {} individual user(s); clock {}.",
+                cloud.accounts.len(),
+                cloud.individuals.len(),
+                cloud.clock.to_rfc3339()
+            );
+        }
+        SimCommand::Show => {
+            let cloud = load(&file, state_dir)?;
+            let text = serde_json::to_string_pretty(&cloud)
+                .map_err(|e| ProviderError::State(e.to_string()))?;
+            println!("{text}");
+        }
+        SimCommand::Clock { by } => {
+            let mut cloud = load(&file, state_dir)?;
+            oob::advance_clock(&mut cloud, &by)?;
+            file.save(&cloud)?;
+            println!("Clock is now {}.", cloud.clock.to_rfc3339());
+        }
+        SimCommand::Accept { email: raw } => {
+            let mut cloud = load(&file, state_dir)?;
+            let account = cloud.accept(&email(&raw)?)?;
+            file.save(&cloud)?;
+            println!("{raw} accepted and joined account {account}.");
+        }
+        SimCommand::Decline { email: raw } => {
+            let mut cloud = load(&file, state_dir)?;
+            let account = cloud.decline(&email(&raw)?)?;
+            file.save(&cloud)?;
+            println!("{raw} declined the invitation from account {account}.");
+        }
+        SimCommand::EditUser { email: raw, set } => {
+            let mut cloud = load(&file, state_dir)?;
+            let sets = set
+                .iter()
+                .map(|kv| {
+                    kv.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .ok_or_else(|| ProviderError::Config(format!("--set {kv}: expected FIELD=VALUE")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            oob::edit_user(&mut cloud, &email(&raw)?, &sets)?;
+            file.save(&cloud)?;
+            println!("Edited {raw}.");
+        }
+        SimCommand::AddIndividual {
+            email: raw,
+            licensed,
+            first_name,
+            last_name,
+        } => {
+            let mut cloud = load(&file, state_dir)?;
+            oob::add_individual(&mut cloud, email(&raw)?, licensed, first_name, last_name)?;
+            file.save(&cloud)?;
+            println!("Added individual Zoom user {raw}.");
+        }
+    }
+    Ok(())
 }

@@ -39,3 +39,108 @@ pub struct Manifests {
     /// Desired state per account name.
     pub accounts: BTreeMap<String, Desired>,
 }
+
+mod assemble;
+pub mod csv_import;
+pub mod fields;
+pub mod kinds;
+pub mod tree;
+
+/// Reads every `*.yaml` / `*.yml` file below `dir` (recursively, sorted, skipping names
+/// that start with `.`), and returns the desired state of each account, or every problem
+/// found, located.
+pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
+    let mut files = Vec::new();
+    let mut out = Vec::new();
+    collect_files(dir, &mut files, &mut out);
+    files.sort();
+    let mut parsed = Vec::new();
+    for path in &files {
+        let rel = path
+            .strip_prefix(dir)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| path.display().to_string());
+        let mut sink = fields::Sink { file: &rel, kind: None, out: &mut out };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                sink.format(tree::Pos { line: 1, column: 1 }, format!("cannot read the file: {e}"));
+                continue;
+            }
+        };
+        match tree::parse(&text) {
+            Ok(docs) => parsed.push((path.clone(), rel, docs)),
+            Err(e) => sink.format(e.pos, format!("YAML syntax error: {}", e.message)),
+        }
+    }
+    // A simulator seed named by an Account (`provider.sim.seed`) is not a manifest.
+    let seeds: Vec<std::path::PathBuf> = parsed
+        .iter()
+        .flat_map(|(path, _, docs)| docs.iter().filter_map(move |d| seed_of(d, path)))
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let mut raw = kinds::Raw::default();
+    for (path, rel, docs) in &parsed {
+        if path.canonicalize().is_ok_and(|p| seeds.contains(&p)) {
+            continue;
+        }
+        let mut sink = fields::Sink { file: rel, kind: None, out: &mut out };
+        let file = kinds::FileCtx { rel, dir: path.parent().unwrap_or(dir), root: dir };
+        for doc in docs {
+            sink.kind = None;
+            kinds::read_document(doc, &file, &mut sink, &mut raw);
+        }
+    }
+    let accounts = assemble::assemble(raw, &mut out);
+    if out.is_empty() {
+        Ok(Manifests { accounts })
+    } else {
+        Err(Diagnostics(out))
+    }
+}
+
+fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>, out: &mut Vec<Diagnostic>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            out.push(Diagnostic {
+                source: Source::new(dir.display().to_string(), 1, 1),
+                kind: None,
+                rule: Rule::Manifest,
+                message: format!("cannot read the folder: {e}"),
+            });
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, files, out);
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml")
+        {
+            files.push(path);
+        }
+    }
+}
+
+/// The seed file an Account document names, resolved next to its manifest.
+fn seed_of(doc: &tree::Node, path: &Path) -> Option<std::path::PathBuf> {
+    let get = |n: &tree::Node, key: &str| match &n.value {
+        tree::Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.scalar() == Some(key))
+            .map(|(_, v)| v.clone()),
+        _ => None,
+    };
+    if get(doc, "kind")?.scalar()? != "Account" {
+        return None;
+    }
+    let seed = get(&get(&get(doc, "provider")?, "sim")?, "seed")?;
+    Some(path.parent()?.join(seed.scalar()?))
+}

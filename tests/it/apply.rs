@@ -155,12 +155,12 @@ fn u4_a_user_editable_field_changed_by_the_user_is_reported_and_kept() {
 #[test]
 fn u2_an_over_seat_plan_is_refused_before_any_call() {
     let ws = small();
-    let n = log_len(&ws);
     // Owner + ann + bob + cy licensed = 4 seats; 3 purchased.
     ws.write("users.yaml", &USERS.replace("email: ann@acme.com\n", "email: ann@acme.com\ntype: licensed\n").replace("email: bob@acme.com\n", "email: bob@acme.com\ntype: licensed\n").replace("email: cy@acme.com\n", "email: cy@acme.com\ntype: licensed\n"));
     let plan = ws.run(&["plan"]).expect_code(1);
     assert!(plan.stdout.contains("U2"), "{}", plan.stdout);
     assert!(plan.stdout.contains("users.yaml:"), "the error names the manifest location: {}", plan.stdout);
+    let n = log_len(&ws);
     let r = ws.run(&["apply", "--auto-approve"]).expect_code(1);
     assert!(r.stdout.contains("nothing will be applied"), "{}", r.stdout);
     assert_eq!(log_len(&ws), n, "no change was sent to the simulator");

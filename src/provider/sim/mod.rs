@@ -1,1 +1,230 @@
-//! The embedded simulator of a Zoom cloud (several accounts and individual users).
+//! The embedded simulator: a Zoom cloud of several accounts and individual users, kept in
+//! `state/sim.json`, with its own clock. It is the default provider, so roster runs and is
+//! tested without credentials or network. It enforces the `[sim]` rules of
+//! `spec/domain-rules.md` and answers with Zoom's error codes; see docs/simulator.md.
+
+pub mod cloud;
+pub mod engine;
+mod observe;
+pub mod oob;
+#[cfg(test)]
+mod tests;
+
+use crate::model::{Email, ExistingZoomUser, Observed};
+use crate::plan::Op;
+use crate::provider::{Provider, ProviderError};
+use async_trait::async_trait;
+use cloud::{Cloud, SimAccount, SimUser};
+use engine::Actor;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// File name of the simulated cloud under the state folder.
+pub const STATE_FILE: &str = "sim.json";
+
+/// Milliseconds each operation waits before it runs (tests use it to kill an apply
+/// mid-way; it stands for Zoom's latency).
+pub const DELAY_ENV: &str = "ROSTER_SIM_OP_DELAY_MS";
+
+/// Reads and writes the cloud file. Writes go to a temporary file renamed over the old
+/// one, so a process killed mid-write leaves the previous state whole.
+#[derive(Debug, Clone)]
+pub struct CloudFile {
+    path: PathBuf,
+}
+
+impl CloudFile {
+    /// The cloud file under `state_dir`.
+    pub fn new(state_dir: &Path) -> CloudFile {
+        CloudFile {
+            path: state_dir.join(STATE_FILE),
+        }
+    }
+
+    /// Whether a cloud was saved already.
+    pub fn exists(&self) -> bool {
+        self.path.exists()
+    }
+
+    /// Loads the cloud (pending invitations past 30 days expire on load, U8).
+    pub fn load(&self) -> Result<Cloud, ProviderError> {
+        let text = std::fs::read_to_string(&self.path)
+            .map_err(|e| ProviderError::State(format!("{}: {e}", self.path.display())))?;
+        let mut cloud: Cloud = serde_json::from_str(&text)
+            .map_err(|e| ProviderError::State(format!("{}: {e}", self.path.display())))?;
+        cloud.expire_invitations();
+        Ok(cloud)
+    }
+
+    /// Saves the cloud atomically.
+    pub fn save(&self, cloud: &Cloud) -> Result<(), ProviderError> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ProviderError::State(format!("{}: {e}", dir.display())))?;
+        }
+        let text = serde_json::to_string_pretty(cloud)
+            .map_err(|e| ProviderError::State(e.to_string()))?;
+        let tmp = self.path.with_extension("json.tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|_| std::fs::rename(&tmp, &self.path))
+            .map_err(|e| ProviderError::State(format!("{}: {e}", self.path.display())))
+    }
+}
+
+/// Reads a seed file (YAML, the shape of [`Cloud`] with most fields optional).
+pub fn read_seed(path: &Path) -> Result<Cloud, ProviderError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ProviderError::Config(format!("seed {}: {e}", path.display())))?;
+    let mut cloud: Cloud = serde_yaml::from_str(&text)
+        .map_err(|e| ProviderError::Config(format!("seed {}: {e}", path.display())))?;
+    for a in &cloud.accounts {
+        if a.custom_attributes.len() > engine::MAX_CUSTOM_ATTRIBUTES {
+            return Err(ProviderError::Config(format!(
+                "seed {}: account {} defines {} custom attributes; U11 allows at most {}",
+                path.display(),
+                a.id,
+                a.custom_attributes.len(),
+                engine::MAX_CUSTOM_ATTRIBUTES
+            )));
+        }
+    }
+    cloud.normalize();
+    cloud.record("", "seed", "seed", &path.display().to_string(), None);
+    Ok(cloud)
+}
+
+/// The simulator as a [`Provider`] for one account, acting as one user.
+#[derive(Debug)]
+pub struct SimProvider {
+    file: CloudFile,
+    cloud: Mutex<Cloud>,
+    account: String,
+    actor: Email,
+    delay: Option<std::time::Duration>,
+    calls: AtomicU64,
+}
+
+impl SimProvider {
+    /// Opens the simulated cloud under `state_dir`. The first time, it is created from
+    /// `seed` (or, without one, holds just this account with its owner). An account
+    /// missing from an existing cloud is added the same way. roster acts as `act_as`, or
+    /// the account owner.
+    pub fn open(
+        state_dir: &Path,
+        account_id: &str,
+        owner: &Email,
+        seed: Option<&Path>,
+        act_as: Option<Email>,
+    ) -> Result<SimProvider, ProviderError> {
+        let file = CloudFile::new(state_dir);
+        let mut cloud = if file.exists() {
+            file.load()?
+        } else if let Some(seed) = seed {
+            read_seed(seed)?
+        } else {
+            Cloud::new(chrono::Utc::now())
+        };
+        if cloud.account_index(account_id).is_none() {
+            cloud.accounts.push(empty_account(account_id, owner));
+            cloud.normalize();
+        }
+        file.save(&cloud)?;
+        let actor = act_as.unwrap_or_else(|| {
+            let i = cloud.account_index(account_id).unwrap_or_default();
+            cloud.accounts[i].owner.clone()
+        });
+        let delay = std::env::var(DELAY_ENV)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .map(std::time::Duration::from_millis);
+        Ok(SimProvider {
+            file,
+            cloud: Mutex::new(cloud),
+            account: account_id.to_string(),
+            actor,
+            delay,
+            calls: AtomicU64::new(0),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cloud> {
+        self.cloud.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn count(&self, n: u64) {
+        self.calls.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+fn empty_account(id: &str, owner: &Email) -> SimAccount {
+    let mut u = SimUser::new(owner.clone());
+    u.user_type = crate::model::UserType::Licensed;
+    u.role = "owner".into();
+    SimAccount {
+        id: id.to_string(),
+        owner: owner.clone(),
+        plan: crate::model::AccountPlan::Business,
+        seats: Default::default(),
+        on_prem: false,
+        custom_attributes: Vec::new(),
+        zoom_rooms: 0,
+        groups: Vec::new(),
+        chat_groups: Vec::new(),
+        roles: Vec::new(),
+        users: vec![u],
+        expired_invitations: BTreeMap::new(),
+    }
+}
+
+#[async_trait]
+impl Provider for SimProvider {
+    async fn refresh(&self) -> Result<Observed, ProviderError> {
+        // Re-read the file: people may have acted through `roster sim` since.
+        let fresh = self.file.load()?;
+        let mut cloud = self.lock();
+        *cloud = fresh;
+        let (observed, calls) = observe::observe(&cloud, &self.account, &self.actor)?;
+        self.count(calls);
+        Ok(observed)
+    }
+
+    async fn lookup_emails(
+        &self,
+        emails: &[Email],
+    ) -> Result<BTreeMap<Email, ExistingZoomUser>, ProviderError> {
+        // One `GET /users/email?email=` per address the plan would add (zoom-api.md §2).
+        self.count(emails.len() as u64);
+        let cloud = self.lock();
+        Ok(emails
+            .iter()
+            .filter_map(|e| {
+                cloud
+                    .existing_elsewhere(&self.account, e)
+                    .map(|licensed| (e.clone(), ExistingZoomUser { email: e.clone(), licensed }))
+            })
+            .collect())
+    }
+
+    async fn execute(&self, op: &Op) -> Result<(), ProviderError> {
+        if let Some(d) = self.delay {
+            tokio::time::sleep(d).await;
+        }
+        self.count(1);
+        let actor = Actor {
+            email: self.actor.clone(),
+            out_of_band: false,
+        };
+        let mut cloud = self.lock();
+        // The engine checks every rule before it changes anything, so a refused
+        // operation leaves the cloud as it was.
+        cloud.execute(&self.account, &actor, op)?;
+        self.file.save(&cloud)
+    }
+
+    fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+}

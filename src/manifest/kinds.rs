@@ -1,0 +1,615 @@
+//! One reader per document kind: located YAML in, model values out (not yet tied to an
+//! account: [`super::assemble`] does that once every file is read).
+
+use super::fields::{self, Fields, Sink};
+use super::tree::{Node, Pos, Value};
+use crate::model::{
+    AccountDefaults, AccountSpec, Addon, DesiredGroup, DesiredRole, DesiredStatus, DomainDefaults,
+    Email, Policy, ProviderConfig, RemoveAction, RoleName, Rule, SecretRef, Seats, SimConfig,
+    Source, UserField, UserSpec, UserType, ZoomConfig,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// U11: at most this many custom attributes per account.
+pub const MAX_CUSTOM_ATTRIBUTES: usize = 5;
+
+/// U8: invitations expire 30 days after they were sent.
+const INVITATION_DAYS: i64 = 30;
+
+/// Kinds that later versions will read; today they are refused with a clear message.
+const LATER_KINDS: [&str; 5] = [
+    "Organization",
+    "ExternalContacts",
+    "PersonalContacts",
+    "CalendarContactIntegration",
+    "CalendlyConnection",
+];
+
+/// User fields accepted on `User`, in `Users` items and defaults, and in `UserImport` defaults.
+pub const USER_FIELDS: [&str; 14] = [
+    "firstName",
+    "lastName",
+    "type",
+    "addons",
+    "role",
+    "group",
+    "chatGroups",
+    "department",
+    "manager",
+    "jobTitle",
+    "location",
+    "customAttributes",
+    "status",
+    "expires",
+];
+
+/// A user's own fields plus its lifecycle, before defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFields {
+    /// Profile and membership.
+    pub spec: UserSpec,
+    /// `status`, when given.
+    pub status: Option<DesiredStatus>,
+    /// `expires`, when given.
+    pub expires: Option<chrono::NaiveDate>,
+    /// Where each custom attribute key was written (for U11 errors).
+    pub attribute_pos: Vec<(String, Pos)>,
+}
+
+impl UserFields {
+    /// Fields of `self`, falling back to `under` where `self` says nothing.
+    pub fn over(self, under: &UserFields) -> UserFields {
+        let s = self.spec;
+        let u = &under.spec;
+        UserFields {
+            spec: UserSpec {
+                first_name: s.first_name.or_else(|| u.first_name.clone()),
+                last_name: s.last_name.or_else(|| u.last_name.clone()),
+                user_type: s.user_type.or(u.user_type),
+                addons: s.addons.or_else(|| u.addons.clone()),
+                role: s.role.or_else(|| u.role.clone()),
+                group: s.group.or_else(|| u.group.clone()),
+                chat_groups: s.chat_groups.or_else(|| u.chat_groups.clone()),
+                department: s.department.or_else(|| u.department.clone()),
+                manager: s.manager.or_else(|| u.manager.clone()),
+                job_title: s.job_title.or_else(|| u.job_title.clone()),
+                location: s.location.or_else(|| u.location.clone()),
+                custom_attributes: s.custom_attributes.or_else(|| u.custom_attributes.clone()),
+            },
+            status: self.status.or(under.status),
+            expires: self.expires.or(under.expires),
+            attribute_pos: if self.attribute_pos.is_empty() {
+                under.attribute_pos.clone()
+            } else {
+                self.attribute_pos
+            },
+        }
+    }
+}
+
+/// A user as declared, with the defaults of its list.
+#[derive(Debug, Clone)]
+pub struct RawUser {
+    /// `account:` when given, with its position.
+    pub account: Option<(String, Pos)>,
+    /// Email.
+    pub email: Email,
+    /// Own fields over the list's defaults.
+    pub fields: UserFields,
+    /// Where the user was declared (its email).
+    pub source: Source,
+    /// The kind that declared it.
+    pub kind: &'static str,
+}
+
+/// A named object (group, chat group, role) with its account.
+#[derive(Debug, Clone)]
+pub struct Owned<T> {
+    /// `account:` when given.
+    pub account: Option<(String, Pos)>,
+    /// The object.
+    pub value: T,
+    /// Kind, for messages.
+    pub kind: &'static str,
+}
+
+/// Everything read from the files, not yet checked across files.
+#[derive(Debug, Default)]
+pub struct Raw {
+    /// Accounts.
+    pub accounts: Vec<(AccountSpec, Vec<Pos>)>,
+    /// Users from `User`, `Users` and `UserImport`.
+    pub users: Vec<RawUser>,
+    /// Groups.
+    pub groups: Vec<Owned<DesiredGroup>>,
+    /// Chat groups.
+    pub chat_groups: Vec<Owned<DesiredGroup>>,
+    /// Roles.
+    pub roles: Vec<Owned<DesiredRole>>,
+}
+
+/// Where the file is: its path relative to the manifest folder (for messages) and its
+/// folder on disk (for relative `file:` and `seed:` references).
+pub struct FileCtx<'a> {
+    /// Relative path, as shown in messages.
+    pub rel: &'a str,
+    /// Folder holding the file on disk.
+    pub dir: &'a Path,
+    /// The manifest root folder (CSV files are named relative to it in messages).
+    pub root: &'a Path,
+}
+
+/// Reads one document into `raw`.
+pub fn read_document(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut Raw) {
+    if doc.is_null() {
+        return; // an empty document (e.g. a trailing `---`)
+    }
+    let Value::Map(entries) = &doc.value else {
+        sink.format(doc.pos, format!("a document must be a mapping with a `kind`, found {}", doc.shape()));
+        return;
+    };
+    let kind_node = entries.iter().find(|(k, _)| k.scalar() == Some("kind")).map(|(_, v)| v);
+    let Some(kind_node) = kind_node else {
+        sink.format(doc.pos, "a document needs a `kind` (Account, User, Users, UserImport, Group, ChatGroup, Role)");
+        return;
+    };
+    let kind = kind_node.scalar().unwrap_or_default().to_string();
+    sink.kind = Some(kind.clone());
+    match kind.as_str() {
+        "Account" => read_account(doc, file, sink, raw),
+        "User" => read_user(doc, sink, raw),
+        "Users" => read_users(doc, sink, raw),
+        "UserImport" => super::csv_import::read_import(doc, file, sink, raw),
+        "Group" => {
+            if let Some((account, value)) = read_group(doc, sink, "group") {
+                raw.groups.push(Owned { account, value, kind: "Group" });
+            }
+        }
+        "ChatGroup" => {
+            if let Some((account, value)) = read_group(doc, sink, "chat group") {
+                raw.chat_groups.push(Owned { account, value, kind: "ChatGroup" });
+            }
+        }
+        "Role" => read_role(doc, sink, raw),
+        k if LATER_KINDS.contains(&k) => {
+            sink.format(kind_node.pos, format!("kind `{k}` is part of the manifest format but not supported by this version of roster yet"));
+        }
+        other => {
+            sink.kind = None;
+            sink.format(
+                kind_node.pos,
+                format!("unknown kind `{other}` (known kinds: Account, User, Users, UserImport, Group, ChatGroup, Role)"),
+            );
+        }
+    }
+}
+
+fn account_ref(f: &Fields<'_>, sink: &mut Sink<'_>) -> Option<(String, Pos)> {
+    f.get("account").and_then(|n| fields::text(sink, n, "account").map(|t| (t, n.pos)))
+}
+
+/// Reads the user fields present in `f` (any of [`USER_FIELDS`]).
+pub fn read_user_fields(f: &Fields<'_>, sink: &mut Sink<'_>) -> UserFields {
+    let mut out = UserFields::default();
+    let s = &mut out.spec;
+    s.first_name = f.text(sink, "firstName");
+    s.last_name = f.text(sink, "lastName");
+    if let Some(n) = f.get("type") {
+        s.user_type = fields::text(sink, n, "type").and_then(|t| match UserType::parse(&t) {
+            Some(t) => Some(t),
+            None => {
+                sink.error(n.pos, Rule::U2, format!("`type`: {t:?} is not a user type (basic, licensed, on-prem)"));
+                None
+            }
+        });
+    }
+    if let Some(n) = f.get("addons") {
+        s.addons = fields::list(sink, n, "addons").map(|items| {
+            items
+                .into_iter()
+                .filter_map(|(a, pos)| match Addon::parse(&a) {
+                    Some(a) => Some(a),
+                    None => {
+                        sink.error(pos, Rule::U3, format!("`addons`: {a:?} is not an add-on (large-meeting, webinar)"));
+                        None
+                    }
+                })
+                .collect()
+        });
+    }
+    if let Some(n) = f.get("role") {
+        s.role = fields::text(sink, n, "role").map(|r| RoleName::parse(&r));
+    }
+    s.group = f.text(sink, "group");
+    if let Some(n) = f.get("chatGroups") {
+        s.chat_groups = fields::list(sink, n, "chatGroups").map(|v| v.into_iter().map(|(g, _)| g).collect::<BTreeSet<_>>());
+    }
+    s.department = f.text(sink, "department");
+    if let Some(n) = f.get("manager") {
+        s.manager = fields::email(sink, n, "manager");
+    }
+    s.job_title = f.text(sink, "jobTitle");
+    s.location = f.text(sink, "location");
+    if let Some(n) = f.get("customAttributes") {
+        match &n.value {
+            Value::Map(entries) => {
+                let mut map = BTreeMap::new();
+                for (k, v) in entries {
+                    let (Some(key), Some(value)) = (k.scalar(), fields::text(sink, v, "customAttributes")) else {
+                        continue;
+                    };
+                    out.attribute_pos.push((key.to_string(), k.pos));
+                    map.insert(key.to_string(), value);
+                }
+                out.spec.custom_attributes = Some(map);
+            }
+            _ => sink.format(n.pos, "`customAttributes` must be a mapping of attribute name to value"),
+        }
+    }
+    if let Some(n) = f.get("status") {
+        out.status = fields::text(sink, n, "status").and_then(|t| match t.as_str() {
+            "active" => Some(DesiredStatus::Active),
+            "deactivated" => Some(DesiredStatus::Deactivated),
+            "absent" => Some(DesiredStatus::Absent),
+            _ => {
+                sink.error(n.pos, Rule::U13, format!("`status`: {t:?} is not active, deactivated or absent"));
+                None
+            }
+        });
+    }
+    if let Some(n) = f.get("expires") {
+        out.expires = fields::date(sink, n, "expires");
+    }
+    out
+}
+
+fn with_user_fields(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = extra.to_vec();
+    v.extend(USER_FIELDS);
+    v
+}
+
+fn read_user(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
+    let allowed = with_user_fields(&["kind", "account", "email"]);
+    let Some(f) = Fields::new(doc, sink, "User", &allowed) else { return };
+    let account = account_ref(&f, sink);
+    let email = match f.get("email") {
+        Some(n) => fields::email(sink, n, "email").map(|e| (e, n.pos)),
+        None => {
+            sink.format(f.pos, "a User needs `email`");
+            None
+        }
+    };
+    let fields = read_user_fields(&f, sink);
+    if let Some((email, pos)) = email {
+        raw.users.push(RawUser { account, email, fields, source: sink.source(pos), kind: "User" });
+    }
+}
+
+fn read_users(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
+    let Some(f) = Fields::new(doc, sink, "Users", &["kind", "account", "defaults", "items"]) else { return };
+    let account = account_ref(&f, sink);
+    let defaults = read_defaults(&f, sink, "Users");
+    let Some(items) = f.get("items") else {
+        sink.format(f.pos, "a Users list needs `items`");
+        return;
+    };
+    let Value::Seq(items) = &items.value else {
+        sink.format(items.pos, format!("`items` must be a list of users, found {}", items.shape()));
+        return;
+    };
+    let allowed = with_user_fields(&["email"]);
+    for item in items {
+        let Some(fi) = Fields::new(item, sink, "a Users item", &allowed) else { continue };
+        let email = match fi.get("email") {
+            Some(n) => fields::email(sink, n, "email").map(|e| (e, n.pos)),
+            None => {
+                sink.format(item.pos, "every Users item needs `email`");
+                None
+            }
+        };
+        let own = read_user_fields(&fi, sink);
+        if let Some((email, pos)) = email {
+            raw.users.push(RawUser {
+                account: account.clone(),
+                email,
+                fields: own.over(&defaults),
+                source: sink.source(pos),
+                kind: "Users",
+            });
+        }
+    }
+}
+
+/// Reads `defaults:` of a `Users` or `UserImport` document.
+pub fn read_defaults(f: &Fields<'_>, sink: &mut Sink<'_>, kind: &str) -> UserFields {
+    match f.get("defaults") {
+        Some(n) => match Fields::new(n, sink, &format!("{kind} defaults"), &USER_FIELDS) {
+            Some(d) => read_user_fields(&d, sink),
+            None => UserFields::default(),
+        },
+        None => UserFields::default(),
+    }
+}
+
+fn read_group(doc: &Node, sink: &mut Sink<'_>, what: &str) -> Option<(Option<(String, Pos)>, DesiredGroup)> {
+    let f = Fields::new(doc, sink, what, &["kind", "account", "name", "description"])?;
+    let account = account_ref(&f, sink);
+    let (name, pos) = f.required(sink, "name", what)?;
+    let description = f.text(sink, "description");
+    Some((account, DesiredGroup { name, description, source: sink.source(pos) }))
+}
+
+fn read_role(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
+    let Some(f) = Fields::new(doc, sink, "Role", &["kind", "account", "name", "description", "privileges"]) else { return };
+    let account = account_ref(&f, sink);
+    let Some((name, pos)) = f.required(sink, "name", "a Role") else { return };
+    if ["owner", "admin", "member"].contains(&name.to_ascii_lowercase().as_str()) {
+        sink.error(pos, Rule::U7, format!("`{name}` is a built-in role: custom roles need another name"));
+    }
+    let description = f.text(sink, "description");
+    let privileges = f
+        .get("privileges")
+        .and_then(|n| fields::list(sink, n, "privileges"))
+        .map(|v| v.into_iter().map(|(p, _)| p).collect())
+        .unwrap_or_default();
+    raw.roles.push(Owned {
+        account,
+        value: DesiredRole { name, description, privileges, source: sink.source(pos) },
+        kind: "Role",
+    });
+}
+
+fn secret(sink: &mut Sink<'_>, node: &Node, key: &str, dir: &Path) -> Option<SecretRef> {
+    let Some(f) = Fields::new(node, sink, &format!("secret `{key}` (write {{ env: VAR }} or {{ file: path }}, never the secret itself)"), &["env", "file"]) else {
+        return None;
+    };
+    match (f.text(sink, "env"), f.text(sink, "file")) {
+        (Some(v), None) => Some(SecretRef::Env(v)),
+        (None, Some(p)) => Some(SecretRef::File(dir.join(p))),
+        _ => {
+            sink.format(node.pos, format!("secret `{key}` takes exactly one of `env` or `file`"));
+            None
+        }
+    }
+}
+
+fn read_provider(f: &Fields<'_>, file: &FileCtx<'_>, sink: &mut Sink<'_>) -> ProviderConfig {
+    let Some(n) = f.get("provider") else {
+        return ProviderConfig::Sim(SimConfig::default());
+    };
+    let Some(p) = Fields::new(n, sink, "provider", &["sim", "zoom"]) else {
+        return ProviderConfig::Sim(SimConfig::default());
+    };
+    match (p.get("sim"), p.get("zoom")) {
+        (Some(_), Some(_)) => {
+            sink.format(n.pos, "provider takes exactly one of `sim` or `zoom`");
+            ProviderConfig::Sim(SimConfig::default())
+        }
+        (None, Some(z)) => {
+            let Some(z) = Fields::new(z, sink, "provider.zoom", &["accountId", "clientId", "clientSecret", "baseUrl", "tokenUrl", "plan", "rateShare"]) else {
+                return ProviderConfig::Sim(SimConfig::default());
+            };
+            let need = |key: &str, sink: &mut Sink<'_>| match z.get(key) {
+                Some(v) => secret(sink, v, key, file.dir),
+                None => {
+                    sink.format(z.pos, format!("provider.zoom needs `{key}` as {{ env: VAR }} or {{ file: path }}"));
+                    None
+                }
+            };
+            let account_id = need("accountId", sink);
+            let client_id = need("clientId", sink);
+            let client_secret = need("clientSecret", sink);
+            let plan = z.text(sink, "plan").unwrap_or_else(|| "business".into());
+            if !["pro", "business"].contains(&plan.as_str()) {
+                sink.format(z.get("plan").map(|n| n.pos).unwrap_or(z.pos), format!("provider.zoom.plan: {plan:?} is not pro or business"));
+            }
+            let rate_share = z.get("rateShare").and_then(|n| fields::number(sink, n, "rateShare")).unwrap_or(0.5);
+            if !(rate_share > 0.0 && rate_share <= 1.0) {
+                sink.format(z.get("rateShare").map(|n| n.pos).unwrap_or(z.pos), "provider.zoom.rateShare must be above 0 and at most 1");
+            }
+            match (account_id, client_id, client_secret) {
+                (Some(account_id), Some(client_id), Some(client_secret)) => ProviderConfig::Zoom(ZoomConfig {
+                    account_id,
+                    client_id,
+                    client_secret,
+                    base_url: z.text(sink, "baseUrl").unwrap_or_else(|| "https://api.zoom.us/v2".into()),
+                    token_url: z.text(sink, "tokenUrl").unwrap_or_else(|| "https://zoom.us/oauth/token".into()),
+                    plan,
+                    rate_share,
+                }),
+                _ => ProviderConfig::Sim(SimConfig::default()),
+            }
+        }
+        (Some(s), None) => {
+            let Some(s) = Fields::new(s, sink, "provider.sim", &["seed", "accountId", "actAs"]) else {
+                return ProviderConfig::Sim(SimConfig::default());
+            };
+            let seed = s.text(sink, "seed").map(|p| file.dir.join(p));
+            if let (Some(path), Some(n)) = (&seed, s.get("seed")) {
+                if !path.is_file() {
+                    sink.format(n.pos, format!("provider.sim.seed: no file at {}", path.display()));
+                }
+            }
+            ProviderConfig::Sim(SimConfig {
+                seed,
+                account_id: s.text(sink, "accountId"),
+                act_as: s.get("actAs").and_then(|n| fields::email(sink, n, "actAs")),
+            })
+        }
+        (None, None) => ProviderConfig::Sim(SimConfig::default()),
+    }
+}
+
+fn user_type_field(f: &Fields<'_>, sink: &mut Sink<'_>, key: &str) -> Option<UserType> {
+    let n = f.get(key)?;
+    let t = fields::text(sink, n, key)?;
+    let parsed = UserType::parse(&t);
+    if parsed.is_none() {
+        sink.error(n.pos, Rule::U2, format!("`{key}`: {t:?} is not a user type (basic, licensed, on-prem)"));
+    }
+    parsed
+}
+
+fn read_account_defaults(f: &Fields<'_>, sink: &mut Sink<'_>) -> AccountDefaults {
+    let Some(n) = f.get("defaults") else { return AccountDefaults::default() };
+    let Some(d) = Fields::new(n, sink, "Account defaults", &["userType", "group", "chatGroup", "domains"]) else {
+        return AccountDefaults::default();
+    };
+    let mut out = AccountDefaults {
+        user_type: user_type_field(&d, sink, "userType"),
+        group: d.text(sink, "group"),
+        chat_group: d.text(sink, "chatGroup"),
+        domains: BTreeMap::new(),
+    };
+    if let Some(domains) = d.get("domains") {
+        match &domains.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    let Some(domain) = k.scalar() else { continue };
+                    if let Some(dd) = Fields::new(v, sink, &format!("defaults for domain {domain}"), &["userType", "group"]) {
+                        out.domains.insert(
+                            domain.to_ascii_lowercase(),
+                            DomainDefaults { user_type: user_type_field(&dd, sink, "userType"), group: dd.text(sink, "group") },
+                        );
+                    }
+                }
+            }
+            _ => sink.format(domains.pos, "`domains` must map a domain to its defaults"),
+        }
+    }
+    out
+}
+
+fn read_policy(f: &Fields<'_>, sink: &mut Sink<'_>) -> Policy {
+    let mut p = Policy::default();
+    let Some(n) = f.get("policy") else { return p };
+    let Some(pf) = Fields::new(n, sink, "policy", &["prune", "removeAction", "maxRemovals", "minAdmins", "ignore", "invitations", "externalContacts", "userEditable"]) else {
+        return p;
+    };
+    if let Some(n) = pf.get("prune") {
+        p.prune = fields::boolean(sink, n, "prune").unwrap_or(false);
+    }
+    if let Some(n) = pf.get("removeAction") {
+        match fields::text(sink, n, "removeAction").as_deref() {
+            Some("disassociate") => p.remove_action = RemoveAction::Disassociate,
+            Some("deactivate") => p.remove_action = RemoveAction::Deactivate,
+            Some("delete") => p.remove_action = RemoveAction::Delete,
+            Some(other) => sink.error(n.pos, Rule::U13, format!("`removeAction`: {other:?} is not disassociate, deactivate or delete")),
+            None => {}
+        }
+    }
+    p.max_removals = pf.get("maxRemovals").and_then(|n| fields::count(sink, n, "maxRemovals"));
+    p.min_admins = pf.get("minAdmins").and_then(|n| fields::count(sink, n, "minAdmins"));
+    if let Some(n) = pf.get("ignore") {
+        for (glob, pos) in fields::list(sink, n, "ignore").unwrap_or_default() {
+            match globset::Glob::new(&glob.to_ascii_lowercase()) {
+                Ok(_) => p.ignore.push(glob.to_ascii_lowercase()),
+                Err(e) => sink.format(pos, format!("`ignore`: {glob:?} is not a valid glob ({e})")),
+            }
+        }
+    }
+    if let Some(n) = pf.get("invitations") {
+        if let Some(inv) = Fields::new(n, sink, "policy.invitations", &["resendAfter"]) {
+            if let Some(r) = inv.get("resendAfter") {
+                let raw = fields::text(sink, r, "resendAfter").unwrap_or_default();
+                match fields::duration(&raw) {
+                    Some(d) if d >= chrono::Duration::days(INVITATION_DAYS) => sink.error(
+                        r.pos,
+                        Rule::U8,
+                        format!("`resendAfter: {raw}` is not shorter than the 30 days after which invitations expire: the resend would come too late"),
+                    ),
+                    Some(d) => p.resend_after = Some(d),
+                    None => sink.format(r.pos, format!("`resendAfter`: {raw:?} is not a duration like 25d, 36h or 90m")),
+                }
+            }
+        }
+    }
+    if let Some(n) = pf.get("externalContacts") {
+        if let Some(ec) = Fields::new(n, sink, "policy.externalContacts", &["allowDomains"]) {
+            p.external_allow_domains = ec
+                .get("allowDomains")
+                .and_then(|n| fields::list(sink, n, "allowDomains"))
+                .map(|v| v.into_iter().map(|(d, _)| d.to_ascii_lowercase()).collect());
+        }
+    }
+    if let Some(n) = pf.get("userEditable") {
+        for (name, pos) in fields::list(sink, n, "userEditable").unwrap_or_default() {
+            match UserField::parse(&name) {
+                Some(field) => {
+                    p.user_editable.insert(field);
+                }
+                None => sink.error(pos, Rule::U4, format!("`userEditable`: {name:?} is not a user field")),
+            }
+        }
+    }
+    p
+}
+
+fn read_account(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut Raw) {
+    let allowed = ["kind", "name", "owner", "provider", "defaults", "customAttributes", "seats", "policy", "schedule"];
+    let Some(f) = Fields::new(doc, sink, "Account", &allowed) else { return };
+    let name = f.required(sink, "name", "an Account");
+    let owner = match f.get("owner") {
+        Some(n) => fields::email(sink, n, "owner"),
+        None => {
+            sink.error(f.pos, Rule::U7, "an Account needs `owner` (the account owner is never demoted or removed, U7)");
+            None
+        }
+    };
+    let provider = read_provider(&f, file, sink);
+    let defaults = read_account_defaults(&f, sink);
+    let mut custom_attributes = Vec::new();
+    let mut attribute_pos = Vec::new();
+    if let Some(n) = f.get("customAttributes") {
+        for (i, (a, pos)) in fields::list(sink, n, "customAttributes").unwrap_or_default().into_iter().enumerate() {
+            if i == MAX_CUSTOM_ATTRIBUTES {
+                sink.error(pos, Rule::U11, format!("custom attribute `{a}` is one too many: an account has at most {MAX_CUSTOM_ATTRIBUTES} custom user attributes"));
+            }
+            if custom_attributes.contains(&a) {
+                sink.format(pos, format!("custom attribute `{a}` is listed twice"));
+            }
+            custom_attributes.push(a);
+            attribute_pos.push(pos);
+        }
+    }
+    let mut seats = Seats::default();
+    if let Some(n) = f.get("seats") {
+        if let Some(s) = Fields::new(n, sink, "seats", &["licensed", "largeMeeting", "webinar"]) {
+            seats.licensed = s.get("licensed").and_then(|n| fields::count(sink, n, "licensed"));
+            seats.large_meeting = s.get("largeMeeting").and_then(|n| fields::count(sink, n, "largeMeeting"));
+            seats.webinar = s.get("webinar").and_then(|n| fields::count(sink, n, "webinar"));
+        }
+    }
+    let policy = read_policy(&f, sink);
+    let mut resync = None;
+    if let Some(n) = f.get("schedule") {
+        if let Some(s) = Fields::new(n, sink, "schedule", &["resync"]) {
+            if let Some(r) = s.get("resync") {
+                let expr = fields::text(sink, r, "resync").unwrap_or_default();
+                let parts = expr.split_whitespace().count();
+                if !(6..=7).contains(&parts) {
+                    sink.format(r.pos, format!("`resync`: {expr:?} is not a cron expression with seconds (6 or 7 fields, e.g. \"0 */10 * * * *\")"));
+                } else {
+                    resync = Some(expr);
+                }
+            }
+        }
+    }
+    let (Some((name, pos)), Some(owner)) = (name, owner) else { return };
+    raw.accounts.push((
+        AccountSpec {
+            name,
+            owner,
+            provider,
+            defaults,
+            custom_attributes,
+            seats,
+            policy,
+            resync,
+            source: sink.source(pos),
+        },
+        attribute_pos,
+    ));
+}

@@ -1,0 +1,332 @@
+//! The simulated Zoom cloud as data: accounts, their users, groups and roles, the individual
+//! Zoom users that belong to no account, a frozen clock and the log of every change.
+//!
+//! The same shape is the seed file (YAML, most fields optional) and the persisted state
+//! (`state/sim.json`), so `roster sim show` prints exactly what a seed can say.
+
+use crate::model::{AccountPlan, Addon, Email, Seats, Timestamp, UserType};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The whole simulated cloud.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Cloud {
+    /// The simulator's own clock: it only moves with `roster sim clock`.
+    pub clock: Timestamp,
+    /// Zoom accounts, by id.
+    #[serde(default)]
+    pub accounts: Vec<SimAccount>,
+    /// Zoom users that belong to no account (free individual users).
+    #[serde(default)]
+    pub individuals: Vec<Individual>,
+    /// Next number for generated ids (users, groups, roles).
+    #[serde(default)]
+    pub next_id: u64,
+    /// Every change made, in order: what tests count and users read.
+    #[serde(default)]
+    pub log: Vec<LogEntry>,
+}
+
+/// One Zoom account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimAccount {
+    /// Account id (the Account manifest's `provider.sim.accountId`, or its name).
+    pub id: String,
+    /// The owner's email (U7).
+    pub owner: Email,
+    /// Paid or free (U1).
+    #[serde(default = "default_plan")]
+    pub plan: AccountPlan,
+    /// Purchased seats; a missing figure means unlimited (U2, U3).
+    #[serde(default)]
+    pub seats: Seats,
+    /// Whether the meeting connector is enabled, which `on-prem` users need (U2).
+    #[serde(default)]
+    pub on_prem: bool,
+    /// Custom user attributes defined on the account (U11: at most 5).
+    #[serde(default)]
+    pub custom_attributes: Vec<String>,
+    /// Zoom Rooms in the account (they block I3 acceptance elsewhere).
+    #[serde(default)]
+    pub zoom_rooms: u32,
+    /// User groups.
+    #[serde(default)]
+    pub groups: Vec<SimGroup>,
+    /// Chat groups.
+    #[serde(default)]
+    pub chat_groups: Vec<SimGroup>,
+    /// Custom roles (owner, admin and member are built in).
+    #[serde(default)]
+    pub roles: Vec<SimRole>,
+    /// Users: active, deactivated and pending.
+    #[serde(default)]
+    pub users: Vec<SimUser>,
+    /// Invitations that expired unanswered (U8): email and the time they were sent.
+    #[serde(default)]
+    pub expired_invitations: BTreeMap<Email, Timestamp>,
+}
+
+fn default_plan() -> AccountPlan {
+    AccountPlan::Business
+}
+
+/// A user group or chat group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimGroup {
+    /// Zoom id (generated when absent from a seed).
+    #[serde(default)]
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A custom role.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimRole {
+    /// Zoom id (generated when absent from a seed).
+    #[serde(default)]
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Privileges (`role:edit` lets holders promote and demote admins, U7).
+    #[serde(default)]
+    pub privileges: BTreeSet<String>,
+}
+
+/// A user's status in an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SimStatus {
+    /// Signed in and usable.
+    #[default]
+    Active,
+    /// Deactivated (U13): kept, cannot sign in, holds no seat.
+    Inactive,
+    /// Invited, not yet accepted (U5, U8).
+    Pending,
+}
+
+/// How a pending user was asked to join (U5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InviteKind {
+    /// The email had no Zoom account: an activation email.
+    Activation,
+    /// The email had a Zoom account (individual or another account): an invitation to join.
+    Join,
+}
+
+/// A user of an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimUser {
+    /// Email, the key.
+    pub email: Email,
+    /// Zoom id; pending users have none (zoom-api.md §2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Status.
+    #[serde(default)]
+    pub status: SimStatus,
+    /// Licence type (U2).
+    #[serde(rename = "type", default = "basic")]
+    pub user_type: UserType,
+    /// `owner`, `admin`, `member` or a custom role name (U7).
+    #[serde(default = "member")]
+    pub role: String,
+    /// Add-ons held (U3).
+    #[serde(default)]
+    pub addons: BTreeSet<Addon>,
+    /// User groups.
+    #[serde(default)]
+    pub groups: BTreeSet<String>,
+    /// Chat groups.
+    #[serde(default)]
+    pub chat_groups: BTreeSet<String>,
+    /// Given name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Family name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Department (user-editable, U4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    /// Manager's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<Email>,
+    /// Job title (user-editable, U4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    /// Location (user-editable, U4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Custom attribute values (U11).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom_attributes: BTreeMap<String, String>,
+    /// When the pending invitation was (last) sent (U8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_at: Option<Timestamp>,
+    /// Activation email or invitation to join (pending users only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<InviteKind>,
+}
+
+fn basic() -> UserType {
+    UserType::Basic
+}
+
+fn member() -> String {
+    "member".into()
+}
+
+impl SimUser {
+    /// A fresh user with only an email.
+    pub fn new(email: Email) -> SimUser {
+        SimUser {
+            email,
+            id: None,
+            status: SimStatus::Active,
+            user_type: UserType::Basic,
+            role: member(),
+            addons: BTreeSet::new(),
+            groups: BTreeSet::new(),
+            chat_groups: BTreeSet::new(),
+            first_name: None,
+            last_name: None,
+            department: None,
+            manager: None,
+            job_title: None,
+            location: None,
+            custom_attributes: BTreeMap::new(),
+            invited_at: None,
+            invite: None,
+        }
+    }
+
+    /// Owner or admin.
+    pub fn is_admin_level(&self) -> bool {
+        self.role == "owner" || self.role == "admin"
+    }
+}
+
+/// A Zoom user outside any account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Individual {
+    /// Email.
+    pub email: Email,
+    /// A licensed individual loses the licence on joining an account (I4, I6).
+    #[serde(rename = "type", default = "basic")]
+    pub user_type: UserType,
+    /// Given name (moves with the user, I4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Family name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+}
+
+/// One change made in the cloud.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LogEntry {
+    /// Simulated time.
+    pub at: Timestamp,
+    /// Account id (empty for individuals).
+    pub account: String,
+    /// Who acted (roster's actor, or the user themself out of band).
+    pub actor: String,
+    /// What was done (`create_user`, `invite_user`, `resend_invitation`, …).
+    pub action: String,
+    /// On what (an email, a group or role name).
+    pub target: String,
+    /// Details (fields changed, new values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Cloud {
+    /// An empty cloud at `clock`.
+    pub fn new(clock: Timestamp) -> Cloud {
+        Cloud {
+            clock,
+            accounts: Vec::new(),
+            individuals: Vec::new(),
+            next_id: 1,
+            log: Vec::new(),
+        }
+    }
+
+    /// Index of an account by id.
+    pub fn account_index(&self, id: &str) -> Option<usize> {
+        self.accounts.iter().position(|a| a.id == id)
+    }
+
+    /// A fresh id with a prefix (`u` users, `g` groups, `r` roles).
+    pub fn fresh_id(&mut self, prefix: &str) -> String {
+        self.next_id = self.next_id.max(1);
+        let id = format!("{prefix}{:06}", self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// Gives ids to seeded objects that lack one, and makes sure every owner is a user
+    /// with the owner role.
+    pub fn normalize(&mut self) {
+        for ai in 0..self.accounts.len() {
+            let owner = self.accounts[ai].owner.clone();
+            if !self.accounts[ai].users.iter().any(|u| u.email == owner) {
+                let mut u = SimUser::new(owner.clone());
+                u.user_type = UserType::Licensed;
+                self.accounts[ai].users.insert(0, u);
+            }
+            let n_groups = self.accounts[ai].groups.len();
+            for gi in 0..n_groups {
+                if self.accounts[ai].groups[gi].id.is_empty() {
+                    self.accounts[ai].groups[gi].id = self.fresh_id("g");
+                }
+            }
+            for gi in 0..self.accounts[ai].chat_groups.len() {
+                if self.accounts[ai].chat_groups[gi].id.is_empty() {
+                    self.accounts[ai].chat_groups[gi].id = self.fresh_id("c");
+                }
+            }
+            for ri in 0..self.accounts[ai].roles.len() {
+                if self.accounts[ai].roles[ri].id.is_empty() {
+                    self.accounts[ai].roles[ri].id = self.fresh_id("r");
+                }
+            }
+            for ui in 0..self.accounts[ai].users.len() {
+                let u = &self.accounts[ai].users[ui];
+                let is_owner = u.email == owner;
+                let needs_id = u.status != SimStatus::Pending && u.id.is_none();
+                let needs_sent = u.status == SimStatus::Pending && u.invited_at.is_none();
+                let needs_kind = u.status == SimStatus::Pending && u.invite.is_none();
+                if is_owner {
+                    self.accounts[ai].users[ui].role = "owner".into();
+                }
+                if needs_id {
+                    let id = self.fresh_id("u");
+                    self.accounts[ai].users[ui].id = Some(id);
+                }
+                if needs_sent {
+                    self.accounts[ai].users[ui].invited_at = Some(self.clock);
+                }
+                if needs_kind {
+                    self.accounts[ai].users[ui].invite = Some(InviteKind::Activation);
+                }
+            }
+        }
+    }
+}

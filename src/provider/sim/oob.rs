@@ -1,0 +1,123 @@
+//! What people other than roster do to the simulated cloud: a user editing their own
+//! profile, an admin clicking in the portal, time passing, a new individual Zoom user.
+//! `roster sim …` drives these to create drift and to play the invited side.
+
+use super::cloud::{Cloud, Individual, SimStatus};
+use super::engine::Actor;
+use crate::model::{Email, RoleName, UserType};
+use crate::plan::{Op, ProfilePatch};
+use crate::provider::ProviderError;
+
+fn bad(msg: impl Into<String>) -> ProviderError {
+    ProviderError::Config(msg.into())
+}
+
+/// Edits a user out of band, field by field (`firstName`, `lastName`, `type`, `role`,
+/// `department`, `jobTitle`, `location`, `manager`, `group`, `status`). Each edit goes
+/// through the same account rules as roster's calls (seats, owner protection), without
+/// the privilege check: it stands for the user or another admin in the portal.
+pub fn edit_user(cloud: &mut Cloud, email: &Email, sets: &[(String, String)]) -> Result<(), ProviderError> {
+    let (ai, ui) = cloud
+        .locate(email)
+        .ok_or_else(|| bad(format!("{email} is not a user of any simulated account")))?;
+    let account = cloud.accounts[ai].id.clone();
+    let current_groups = cloud.accounts[ai].users[ui].groups.clone();
+    let actor = Actor { email: email.clone(), out_of_band: true };
+    let mut ops = Vec::new();
+    for (key, value) in sets {
+        let text = |v: &str| Some(v.to_string());
+        let patch = |f: &dyn Fn(&mut ProfilePatch)| {
+            let mut p = ProfilePatch::default();
+            f(&mut p);
+            Op::UpdateProfile { email: email.clone(), patch: p }
+        };
+        let op = match key.as_str() {
+            "firstName" => patch(&|p| p.first_name = text(value)),
+            "lastName" => patch(&|p| p.last_name = text(value)),
+            "department" => patch(&|p| p.department = text(value)),
+            "jobTitle" => patch(&|p| p.job_title = text(value)),
+            "location" => patch(&|p| p.location = text(value)),
+            "manager" => {
+                let m = if value.is_empty() {
+                    None
+                } else {
+                    Some(Email::parse(value).map_err(|e| bad(format!("manager: {e}")))?)
+                };
+                patch(&|p| p.manager = Some(m.clone()))
+            }
+            "type" => Op::ChangeUserType {
+                email: email.clone(),
+                to: UserType::parse(value).ok_or_else(|| bad(format!("type: {value} is not basic, licensed or on-prem")))?,
+            },
+            "role" => Op::ChangeRole { email: email.clone(), to: RoleName::parse(value) },
+            "group" => Op::SetGroup {
+                email: email.clone(),
+                group: (!value.is_empty()).then(|| value.clone()),
+                remove_from: current_groups.clone(),
+            },
+            "status" => match value.as_str() {
+                "inactive" | "deactivated" => Op::DeactivateUser { email: email.clone() },
+                "active" => Op::ActivateUser { email: email.clone() },
+                _ => return Err(bad(format!("status: {value} is not active or inactive"))),
+            },
+            other => {
+                return Err(bad(format!(
+                    "unknown field {other}: use firstName, lastName, type, role, department, jobTitle, location, manager, group or status"
+                )));
+            }
+        };
+        ops.push(op);
+    }
+    // All or nothing: run on a copy, keep it only if every edit passed.
+    let mut next = cloud.clone();
+    for op in &ops {
+        next.execute(&account, &actor, op)?;
+    }
+    *cloud = next;
+    Ok(())
+}
+
+/// Moves the clock forward by `+Nd`, `+Nh` or `+Nm`, then expires invitations (U8).
+pub fn advance_clock(cloud: &mut Cloud, by: &str) -> Result<(), ProviderError> {
+    let d = parse_offset(by).ok_or_else(|| bad(format!("clock {by}: expected +Nd, +Nh or +Nm (e.g. +31d)")))?;
+    cloud.clock += d;
+    cloud.record("", "clock", "advance_clock", by, Some(cloud.clock.to_rfc3339()));
+    cloud.expire_invitations();
+    Ok(())
+}
+
+fn parse_offset(s: &str) -> Option<chrono::Duration> {
+    let s = s.strip_prefix('+')?;
+    let (n, unit) = s.split_at(s.len().checked_sub(1)?);
+    let n: i64 = n.parse().ok()?;
+    match unit {
+        "d" => Some(chrono::Duration::days(n)),
+        "h" => Some(chrono::Duration::hours(n)),
+        "m" => Some(chrono::Duration::minutes(n)),
+        _ => None,
+    }
+}
+
+/// Adds an individual Zoom user (one who belongs to no account), so that adding their
+/// email to an account sends an invitation to join rather than an activation (U5).
+pub fn add_individual(
+    cloud: &mut Cloud,
+    email: Email,
+    licensed: bool,
+    first_name: Option<String>,
+    last_name: Option<String>,
+) -> Result<(), ProviderError> {
+    if cloud.individuals.iter().any(|i| i.email == email)
+        || cloud.locate(&email).is_some_and(|(ai, ui)| cloud.accounts[ai].users[ui].status != SimStatus::Pending)
+    {
+        return Err(bad(format!("{email} already has a Zoom user")));
+    }
+    cloud.individuals.push(Individual {
+        email: email.clone(),
+        user_type: if licensed { UserType::Licensed } else { UserType::Basic },
+        first_name,
+        last_name,
+    });
+    cloud.record("", email.as_str(), "sign_up", email.as_str(), None);
+    Ok(())
+}
