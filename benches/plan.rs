@@ -6,7 +6,8 @@
 
 use roster::manifest;
 use roster::model::{
-    AccountPlan, Desired, LastApplied, Observed, ObservedRole, ObservedStatus, ObservedUser, Seats, UserSpec,
+    AccountPlan, Desired, LastApplied, Observed, ObservedRole, ObservedStatus, ObservedUser, Seats,
+    UserSpec,
 };
 use roster::plan::{PlanOptions, plan};
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,10 +55,39 @@ fn observed_from(d: &Desired, changed_every: Option<usize>) -> Observed {
             spec.department = Some("Drifted".into());
         }
         let groups: BTreeSet<String> = spec.group.iter().cloned().collect();
-        users.insert(u.email.clone(), ObservedUser { email: u.email.clone(), id: Some(format!("id{i}")), status: ObservedStatus::Active, spec, groups, invited_at: None });
+        users.insert(
+            u.email.clone(),
+            ObservedUser {
+                email: u.email.clone(),
+                id: Some(format!("id{i}")),
+                status: ObservedStatus::Active,
+                spec,
+                groups,
+                invited_at: None,
+            },
+        );
     }
-    let group = |n: &str| (n.to_string(), roster::model::ObservedGroup { id: n.into(), name: n.into(), description: None });
-    let role = |id: &str, n: &str| (n.to_string(), ObservedRole { id: id.into(), name: n.into(), description: None, privileges: BTreeSet::new() });
+    let group = |n: &str| {
+        (
+            n.to_string(),
+            roster::model::ObservedGroup {
+                id: n.into(),
+                name: n.into(),
+                description: None,
+            },
+        )
+    };
+    let role = |id: &str, n: &str| {
+        (
+            n.to_string(),
+            ObservedRole {
+                id: id.into(),
+                name: n.into(),
+                description: None,
+                privileges: BTreeSet::new(),
+            },
+        )
+    };
     Observed {
         account_id: "bench".into(),
         observed_at: "2026-11-01T09:00:00Z".parse().expect("time"),
@@ -65,11 +95,17 @@ fn observed_from(d: &Desired, changed_every: Option<usize>) -> Observed {
         owner: owner.clone(),
         actor: owner,
         on_prem_enabled: false,
-        seats: Seats { licensed: Some(1_000_000), large_meeting: Some(0), webinar: Some(0) },
+        seats: Seats {
+            licensed: Some(1_000_000),
+            large_meeting: Some(0),
+            webinar: Some(0),
+        },
         users,
         groups: [group("staff"), group("eng")].into_iter().collect(),
         chat_groups: BTreeMap::new(),
-        roles: [role("0", "owner"), role("1", "admin"), role("2", "member")].into_iter().collect(),
+        roles: [role("0", "owner"), role("1", "admin"), role("2", "member")]
+            .into_iter()
+            .collect(),
         expired_invitations: BTreeMap::new(),
         existing_elsewhere: BTreeMap::new(),
     }
@@ -102,12 +138,22 @@ fn main() {
         .ok()
         .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
-    println!("{:>8} {:>12} {:>16} {:>18} {:>10} {:>14}", "users", "load", "plan (no change)", "plan (1% changed)", "changes", "peak RSS");
+    println!(
+        "{:>8} {:>12} {:>16} {:>18} {:>10} {:>14}",
+        "users", "load", "plan (no change)", "plan (1% changed)", "changes", "peak RSS"
+    );
     for n in sizes {
         let dir = tempfile::tempdir().expect("tempdir");
         write_repo(dir.path(), n);
-        let (load, manifests) = best_of(1, || manifest::load_dir(dir.path()).expect("bench manifests load"));
-        let desired = manifests.accounts.values().next().expect("one account").clone();
+        let (load, manifests) = best_of(1, || {
+            manifest::load_dir(dir.path()).expect("bench manifests load")
+        });
+        let desired = manifests
+            .accounts
+            .values()
+            .next()
+            .expect("one account")
+            .clone();
         drop(manifests);
         let observed = observed_from(&desired, None);
         let mut last = LastApplied::default();
@@ -118,7 +164,11 @@ fn main() {
         let opts = PlanOptions::default();
         let runs = if n >= 100_000 { 3 } else { 5 };
         let (clean, p) = best_of(runs, || plan(&desired, &observed, &last, now, &opts));
-        assert!(p.changes.is_empty() && p.errors.is_empty(), "a matching account must plan no change: {:?}", p.errors.first());
+        assert!(
+            p.changes.is_empty() && p.errors.is_empty(),
+            "a matching account must plan no change: {:?}",
+            p.errors.first()
+        );
         let drifted = observed_from(&desired, Some(100));
         let (dirty, p) = best_of(runs, || plan(&desired, &drifted, &last, now, &opts));
         println!(

@@ -82,6 +82,9 @@ enum State {
     Skipped,
 }
 
+/// What one unit of work returns: each change id with its outcome.
+type UnitOutcomes = Vec<(String, Result<(), String>)>;
+
 /// Applies `plan`. `previous` is the LastApplied the plan was made with: the entries of
 /// targets whose changes did not all succeed are kept from it.
 pub async fn apply(
@@ -111,12 +114,11 @@ pub async fn apply(
         if units.is_empty() {
             break;
         }
-        let results: Vec<Result<Vec<(String, Result<(), String>)>, StoreError>> =
-            futures::stream::iter(units)
-                .map(|unit| run_unit(unit, provider, store, lease, run_id))
-                .buffer_unordered(config.concurrency.max(1))
-                .collect()
-                .await;
+        let results: Vec<Result<UnitOutcomes, StoreError>> = futures::stream::iter(units)
+            .map(|unit| run_unit(unit, provider, store, lease, run_id))
+            .buffer_unordered(config.concurrency.max(1))
+            .collect()
+            .await;
         for r in results {
             for (id, outcome) in r? {
                 let change = plan.changes.iter().find(|c| c.id == id);

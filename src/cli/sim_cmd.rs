@@ -117,7 +117,9 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
                 .map(|kv| {
                     kv.split_once('=')
                         .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .ok_or_else(|| ProviderError::Config(format!("--set {kv}: expected FIELD=VALUE")))
+                        .ok_or_else(|| {
+                            ProviderError::Config(format!("--set {kv}: expected FIELD=VALUE"))
+                        })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             oob::edit_user(&mut cloud, &email(&raw)?, &sets)?;

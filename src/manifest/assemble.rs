@@ -13,7 +13,12 @@ use crate::model::{
 use std::collections::{BTreeMap, BTreeSet};
 
 fn diag(out: &mut Vec<Diagnostic>, source: Source, kind: &str, rule: Rule, message: String) {
-    out.push(Diagnostic { source, kind: Some(kind.to_string()), rule, message });
+    out.push(Diagnostic {
+        source,
+        kind: Some(kind.to_string()),
+        rule,
+        message,
+    });
 }
 
 fn at(source: &Source, pos: Pos) -> Source {
@@ -26,7 +31,10 @@ pub fn assemble(raw: Raw, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Desired
     let mut attribute_pos: BTreeMap<String, Vec<Pos>> = BTreeMap::new();
     for (spec, pos) in raw.accounts {
         if let Some(first) = accounts.get(&spec.name) {
-            let msg = format!("account `{}` is declared twice: here and at {}", spec.name, first.account.source);
+            let msg = format!(
+                "account `{}` is declared twice: here and at {}",
+                spec.name, first.account.source
+            );
             diag(out, spec.source.clone(), "Account", Rule::Manifest, msg);
             continue;
         }
@@ -48,13 +56,18 @@ pub fn assemble(raw: Raw, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Desired
                 source: Source::new(".", 1, 1),
                 kind: None,
                 rule: Rule::Manifest,
-                message: "no Account document found: a manifest folder needs one `kind: Account`".into(),
+                message: "no Account document found: a manifest folder needs one `kind: Account`"
+                    .into(),
             });
         }
         return accounts;
     }
     let names: Vec<String> = accounts.keys().cloned().collect();
-    let resolve = |account: &Option<(String, Pos)>, source: &Source, kind: &str, out: &mut Vec<Diagnostic>| -> Option<String> {
+    let resolve = |account: &Option<(String, Pos)>,
+                   source: &Source,
+                   kind: &str,
+                   out: &mut Vec<Diagnostic>|
+     -> Option<String> {
         match account {
             Some((name, pos)) if names.contains(name) => Some(name.clone()),
             Some((name, pos)) => {
@@ -64,7 +77,10 @@ pub fn assemble(raw: Raw, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Desired
             }
             None if names.len() == 1 => Some(names[0].clone()),
             None => {
-                let msg = format!("this repository describes several accounts ({}): say which with `account:`", names.join(", "));
+                let msg = format!(
+                    "this repository describes several accounts ({}): say which with `account:`",
+                    names.join(", ")
+                );
                 diag(out, source.clone(), kind, Rule::Manifest, msg);
                 None
             }
@@ -72,33 +88,62 @@ pub fn assemble(raw: Raw, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Desired
     };
 
     for (what, list) in [("group", raw.groups), ("chat group", raw.chat_groups)] {
-        for Owned { account, value, kind } in list {
-            let Some(name) = resolve(&account, &value.source, kind, out) else { continue };
+        for Owned {
+            account,
+            value,
+            kind,
+        } in list
+        {
+            let Some(name) = resolve(&account, &value.source, kind, out) else {
+                continue;
+            };
             let d = accounts.get_mut(&name).expect("resolved account");
-            let map = if what == "group" { &mut d.groups } else { &mut d.chat_groups };
+            let map = if what == "group" {
+                &mut d.groups
+            } else {
+                &mut d.chat_groups
+            };
             if let Some(first) = map.get(&value.name) {
-                let msg = format!("{what} `{}` is declared twice: here and at {}", value.name, first.source);
+                let msg = format!(
+                    "{what} `{}` is declared twice: here and at {}",
+                    value.name, first.source
+                );
                 diag(out, value.source.clone(), kind, Rule::Manifest, msg);
                 continue;
             }
             map.insert(value.name.clone(), value);
         }
     }
-    for Owned { account, value, kind } in raw.roles {
-        let Some(name) = resolve(&account, &value.source, kind, out) else { continue };
+    for Owned {
+        account,
+        value,
+        kind,
+    } in raw.roles
+    {
+        let Some(name) = resolve(&account, &value.source, kind, out) else {
+            continue;
+        };
         let d = accounts.get_mut(&name).expect("resolved account");
         if let Some(first) = d.roles.get(&value.name) {
-            let msg = format!("role `{}` is declared twice: here and at {}", value.name, first.source);
+            let msg = format!(
+                "role `{}` is declared twice: here and at {}",
+                value.name, first.source
+            );
             diag(out, value.source.clone(), kind, Rule::Manifest, msg);
             continue;
         }
         d.roles.insert(value.name.clone(), value);
     }
     for user in raw.users {
-        let Some(name) = resolve(&user.account, &user.source, user.kind, out) else { continue };
+        let Some(name) = resolve(&user.account, &user.source, user.kind, out) else {
+            continue;
+        };
         let d = accounts.get_mut(&name).expect("resolved account");
         if let Some(first) = d.users.get(&user.email) {
-            let msg = format!("user {} is declared twice: here and at {}", user.email, first.source);
+            let msg = format!(
+                "user {} is declared twice: here and at {}",
+                user.email, first.source
+            );
             diag(out, user.source.clone(), user.kind, Rule::Manifest, msg);
             continue;
         }
@@ -109,8 +154,18 @@ pub fn assemble(raw: Raw, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Desired
     accounts
 }
 
-fn desired_user(account: &AccountSpec, user: RawUser, out: &mut Vec<Diagnostic>) -> Option<DesiredUser> {
-    let RawUser { email, fields, source, kind, .. } = user;
+fn desired_user(
+    account: &AccountSpec,
+    user: RawUser,
+    out: &mut Vec<Diagnostic>,
+) -> Option<DesiredUser> {
+    let RawUser {
+        email,
+        fields,
+        source,
+        kind,
+        ..
+    } = user;
     let mut spec = fields.spec;
     let domain = account.defaults.domains.get(email.domain());
     spec.user_type = spec
@@ -123,7 +178,11 @@ fn desired_user(account: &AccountSpec, user: RawUser, out: &mut Vec<Diagnostic>)
         .or_else(|| domain.and_then(|d| d.group.clone()))
         .or_else(|| account.defaults.group.clone());
     if spec.chat_groups.is_none() {
-        spec.chat_groups = account.defaults.chat_group.clone().map(|g| BTreeSet::from([g]));
+        spec.chat_groups = account
+            .defaults
+            .chat_group
+            .clone()
+            .map(|g| BTreeSet::from([g]));
     }
     let mut ok = true;
     if email == account.owner {
@@ -131,7 +190,10 @@ fn desired_user(account: &AccountSpec, user: RawUser, out: &mut Vec<Diagnostic>)
             None | Some(RoleName::Owner) => spec.role = Some(RoleName::Owner),
             Some(r) => {
                 ok = false;
-                let msg = format!("{email} owns the account: its role stays owner, it cannot be `{}` (U7: the owner is never demoted)", r.as_str());
+                let msg = format!(
+                    "{email} owns the account: its role stays owner, it cannot be `{}` (U7: the owner is never demoted)",
+                    r.as_str()
+                );
                 diag(out, source.clone(), kind, Rule::U7, msg);
             }
         }
@@ -139,7 +201,10 @@ fn desired_user(account: &AccountSpec, user: RawUser, out: &mut Vec<Diagnostic>)
         match &spec.role {
             Some(RoleName::Owner) => {
                 ok = false;
-                let msg = format!("{email} cannot be given the owner role: the account has one owner, {} (U7)", account.owner);
+                let msg = format!(
+                    "{email} cannot be given the owner role: the account has one owner, {} (U7)",
+                    account.owner
+                );
                 diag(out, source.clone(), kind, Rule::U7, msg);
             }
             None => spec.role = Some(RoleName::Member),
@@ -150,10 +215,19 @@ fn desired_user(account: &AccountSpec, user: RawUser, out: &mut Vec<Diagnostic>)
         for key in attrs.keys() {
             if !account.custom_attributes.contains(key) {
                 ok = false;
-                let pos = fields.attribute_pos.iter().find(|(k, _)| k == key).map(|(_, p)| at(&source, *p)).unwrap_or_else(|| source.clone());
+                let pos = fields
+                    .attribute_pos
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, p)| at(&source, *p))
+                    .unwrap_or_else(|| source.clone());
                 let msg = format!(
                     "custom attribute `{key}` is not one of the account's customAttributes ({}) (U11)",
-                    if account.custom_attributes.is_empty() { "none declared".to_string() } else { account.custom_attributes.join(", ") }
+                    if account.custom_attributes.is_empty() {
+                        "none declared".to_string()
+                    } else {
+                        account.custom_attributes.join(", ")
+                    }
                 );
                 diag(out, pos, kind, Rule::U11, msg);
             }

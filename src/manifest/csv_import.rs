@@ -24,10 +24,21 @@ pub const COLUMNS: [&str; 12] = [
 
 /// Reads a `UserImport` document and the CSV it names.
 pub fn read_import(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut Raw) {
-    let Some(f) = Fields::new(doc, sink, "UserImport", &["kind", "account", "file", "defaults"]) else { return };
-    let account = f.get("account").and_then(|n| fields::text(sink, n, "account").map(|t| (t, n.pos)));
+    let Some(f) = Fields::new(
+        doc,
+        sink,
+        "UserImport",
+        &["kind", "account", "file", "defaults"],
+    ) else {
+        return;
+    };
+    let account = f
+        .get("account")
+        .and_then(|n| fields::text(sink, n, "account").map(|t| (t, n.pos)));
     let defaults = read_defaults(&f, sink, "UserImport");
-    let Some((rel, pos)) = f.required(sink, "file", "a UserImport") else { return };
+    let Some((rel, pos)) = f.required(sink, "file", "a UserImport") else {
+        return;
+    };
     let path = normalize(&file.dir.join(&rel));
     let shown = path
         .strip_prefix(normalize(file.root))
@@ -40,7 +51,11 @@ pub fn read_import(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mu
             return;
         }
     };
-    let mut csv_sink = Sink { file: &shown, kind: Some("UserImport".into()), out: &mut *sink.out };
+    let mut csv_sink = Sink {
+        file: &shown,
+        kind: Some("UserImport".into()),
+        out: &mut *sink.out,
+    };
     for (email, fields, at) in parse_csv(&text, &mut csv_sink) {
         raw.users.push(RawUser {
             account: account.clone(),
@@ -53,7 +68,10 @@ pub fn read_import(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mu
 }
 
 fn cell_pos(row: usize, col: usize) -> Pos {
-    Pos { line: row as u32, column: col as u32 + 1 }
+    Pos {
+        line: row as u32,
+        column: col as u32 + 1,
+    }
 }
 
 /// Parses the CSV text: one entry per valid row (email, fields, position of the email).
@@ -72,11 +90,17 @@ pub fn parse_csv(text: &str, sink: &mut Sink<'_>) -> Vec<(Email, UserFields, Pos
             return Vec::new();
         }
         None => {
-            sink.format(cell_pos(1, 0), "the CSV file is empty: it needs a header row with at least `email`");
+            sink.format(
+                cell_pos(1, 0),
+                "the CSV file is empty: it needs a header row with at least `email`",
+            );
             return Vec::new();
         }
     };
-    let columns: Vec<String> = header.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    let columns: Vec<String> = header
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
     let mut header_ok = true;
     for (i, c) in columns.iter().enumerate() {
         if !COLUMNS.contains(&c.as_str()) {
@@ -114,7 +138,14 @@ pub fn parse_csv(text: &str, sink: &mut Sink<'_>) -> Vec<(Email, UserFields, Pos
             continue;
         }
         if rec.len() > columns.len() {
-            sink.format(cell_pos(row, columns.len()), format!("row has {} cells but the header names {} columns", rec.len(), columns.len()));
+            sink.format(
+                cell_pos(row, columns.len()),
+                format!(
+                    "row has {} cells but the header names {} columns",
+                    rec.len(),
+                    columns.len()
+                ),
+            );
             continue;
         }
         let before = sink.out.len();
@@ -125,18 +156,31 @@ pub fn parse_csv(text: &str, sink: &mut Sink<'_>) -> Vec<(Email, UserFields, Pos
                 continue;
             }
             let at = cell_pos(row, col);
-            let list = || value.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+            let list = || {
+                value
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            };
             let s = &mut fields.spec;
             match columns[col].as_str() {
                 "email" => match Email::parse(value) {
                     Ok(e) => email = Some(e),
-                    Err(e) => sink.format(at, format!("`email`: {value:?} is not a valid email address ({e})")),
+                    Err(e) => sink.format(
+                        at,
+                        format!("`email`: {value:?} is not a valid email address ({e})"),
+                    ),
                 },
                 "firstName" => s.first_name = Some(value.to_string()),
                 "lastName" => s.last_name = Some(value.to_string()),
                 "type" => match UserType::parse(value) {
                     Some(t) => s.user_type = Some(t),
-                    None => sink.error(at, Rule::U2, format!("`type`: {value:?} is not a user type (basic, licensed, on-prem)")),
+                    None => sink.error(
+                        at,
+                        Rule::U2,
+                        format!("`type`: {value:?} is not a user type (basic, licensed, on-prem)"),
+                    ),
                 },
                 "role" => s.role = Some(RoleName::parse(value)),
                 "group" => s.group = Some(value.to_string()),
@@ -144,7 +188,10 @@ pub fn parse_csv(text: &str, sink: &mut Sink<'_>) -> Vec<(Email, UserFields, Pos
                 "department" => s.department = Some(value.to_string()),
                 "manager" => match Email::parse(value) {
                     Ok(e) => s.manager = Some(e),
-                    Err(e) => sink.format(at, format!("`manager`: {value:?} is not a valid email address ({e})")),
+                    Err(e) => sink.format(
+                        at,
+                        format!("`manager`: {value:?} is not a valid email address ({e})"),
+                    ),
                 },
                 "jobTitle" => s.job_title = Some(value.to_string()),
                 "location" => s.location = Some(value.to_string()),
@@ -155,7 +202,13 @@ pub fn parse_csv(text: &str, sink: &mut Sink<'_>) -> Vec<(Email, UserFields, Pos
                             Some(a) => {
                                 set.insert(a);
                             }
-                            None => sink.error(at, Rule::U3, format!("`addons`: {a:?} is not an add-on (large-meeting, webinar)")),
+                            None => sink.error(
+                                at,
+                                Rule::U3,
+                                format!(
+                                    "`addons`: {a:?} is not an add-on (large-meeting, webinar)"
+                                ),
+                            ),
                         }
                     }
                     s.addons = Some(set);
@@ -166,10 +219,10 @@ pub fn parse_csv(text: &str, sink: &mut Sink<'_>) -> Vec<(Email, UserFields, Pos
         if email.is_none() && rec.get(email_col).is_none_or(str::is_empty) {
             sink.format(cell_pos(row, email_col), "`email` is required on every row");
         }
-        if sink.out.len() == before {
-            if let Some(e) = email {
-                out.push((e, fields, cell_pos(row, email_col)));
-            }
+        if sink.out.len() == before
+            && let Some(e) = email
+        {
+            out.push((e, fields, cell_pos(row, email_col)));
         }
     }
     out

@@ -48,9 +48,17 @@ pub struct Fields<'n> {
 impl<'n> Fields<'n> {
     /// Reads `node` as a mapping whose keys must be in `allowed`; unknown and repeated
     /// keys are reported (a typo must never be silently ignored).
-    pub fn new(node: &'n Node, sink: &mut Sink<'_>, what: &str, allowed: &[&str]) -> Option<Fields<'n>> {
+    pub fn new(
+        node: &'n Node,
+        sink: &mut Sink<'_>,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Fields<'n>> {
         let Value::Map(entries) = &node.value else {
-            sink.format(node.pos, format!("{what} must be a mapping, found {}", node.shape()));
+            sink.format(
+                node.pos,
+                format!("{what} must be a mapping, found {}", node.shape()),
+            );
             return None;
         };
         let mut seen: Vec<&str> = Vec::new();
@@ -72,7 +80,10 @@ impl<'n> Fields<'n> {
                 sink.format(k.pos, format!("unknown field `{key}` in {what}{hint}"));
             }
         }
-        Some(Fields { entries, pos: node.pos })
+        Some(Fields {
+            entries,
+            pos: node.pos,
+        })
     }
 
     /// The value of `key`, unless absent or null.
@@ -86,7 +97,10 @@ impl<'n> Fields<'n> {
 
     /// The position of `key` itself (for errors about a missing or whole field).
     pub fn key_pos(&self, key: &str) -> Option<Pos> {
-        self.entries.iter().find(|(k, _)| k.scalar() == Some(key)).map(|(k, _)| k.pos)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.scalar() == Some(key))
+            .map(|(k, _)| k.pos)
     }
 
     /// A required text field.
@@ -111,7 +125,10 @@ pub fn text(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<String> {
     match &node.value {
         Value::Scalar { text, .. } => Some(text.clone()),
         _ => {
-            sink.format(node.pos, format!("`{key}` must be a value, found {}", node.shape()));
+            sink.format(
+                node.pos,
+                format!("`{key}` must be a value, found {}", node.shape()),
+            );
             None
         }
     }
@@ -123,7 +140,10 @@ pub fn email(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<Email> {
     match Email::parse(&raw) {
         Ok(e) => Some(e),
         Err(e) => {
-            sink.format(node.pos, format!("`{key}`: {raw:?} is not a valid email address ({e})"));
+            sink.format(
+                node.pos,
+                format!("`{key}`: {raw:?} is not a valid email address ({e})"),
+            );
             None
         }
     }
@@ -147,7 +167,10 @@ pub fn count(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<u32> {
         Value::Scalar { text, plain: true } => match text.parse::<u32>() {
             Ok(n) => Some(n),
             Err(_) => {
-                sink.format(node.pos, format!("`{key}` must be a whole number ≥ 0, found {text:?}"));
+                sink.format(
+                    node.pos,
+                    format!("`{key}` must be a whole number ≥ 0, found {text:?}"),
+                );
                 None
             }
         },
@@ -172,7 +195,10 @@ pub fn number(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<f64> {
 /// A list of values, each with its position.
 pub fn list(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<Vec<(String, Pos)>> {
     let Value::Seq(items) = &node.value else {
-        sink.format(node.pos, format!("`{key}` must be a list, found {}", node.shape()));
+        sink.format(
+            node.pos,
+            format!("`{key}` must be a list, found {}", node.shape()),
+        );
         return None;
     };
     let mut out = Vec::with_capacity(items.len());
@@ -192,7 +218,10 @@ pub fn date(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<chrono::Naive
     match chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
         Ok(d) => Some(d),
         Err(_) => {
-            sink.format(node.pos, format!("`{key}` must be a date like 2027-03-31, found {raw:?}"));
+            sink.format(
+                node.pos,
+                format!("`{key}` must be a date like 2027-03-31, found {raw:?}"),
+            );
             None
         }
     }

@@ -5,7 +5,7 @@ use super::fields::{self, Fields, Sink};
 use super::tree::{Node, Pos, Value};
 use crate::model::{
     AccountDefaults, AccountSpec, Addon, DesiredGroup, DesiredRole, DesiredStatus, DomainDefaults,
-    Email, Policy, ProviderConfig, RemoveAction, RoleName, Rule, SecretRef, Seats, SimConfig,
+    Email, Policy, ProviderConfig, RemoveAction, RoleName, Rule, Seats, SecretRef, SimConfig,
     Source, UserField, UserSpec, UserType, ZoomConfig,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -146,12 +146,24 @@ pub fn read_document(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &
         return; // an empty document (e.g. a trailing `---`)
     }
     let Value::Map(entries) = &doc.value else {
-        sink.format(doc.pos, format!("a document must be a mapping with a `kind`, found {}", doc.shape()));
+        sink.format(
+            doc.pos,
+            format!(
+                "a document must be a mapping with a `kind`, found {}",
+                doc.shape()
+            ),
+        );
         return;
     };
-    let kind_node = entries.iter().find(|(k, _)| k.scalar() == Some("kind")).map(|(_, v)| v);
+    let kind_node = entries
+        .iter()
+        .find(|(k, _)| k.scalar() == Some("kind"))
+        .map(|(_, v)| v);
     let Some(kind_node) = kind_node else {
-        sink.format(doc.pos, "a document needs a `kind` (Account, User, Users, UserImport, Group, ChatGroup, Role)");
+        sink.format(
+            doc.pos,
+            "a document needs a `kind` (Account, User, Users, UserImport, Group, ChatGroup, Role)",
+        );
         return;
     };
     let kind = kind_node.scalar().unwrap_or_default().to_string();
@@ -163,12 +175,20 @@ pub fn read_document(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &
         "UserImport" => super::csv_import::read_import(doc, file, sink, raw),
         "Group" => {
             if let Some((account, value)) = read_group(doc, sink, "group") {
-                raw.groups.push(Owned { account, value, kind: "Group" });
+                raw.groups.push(Owned {
+                    account,
+                    value,
+                    kind: "Group",
+                });
             }
         }
         "ChatGroup" => {
             if let Some((account, value)) = read_group(doc, sink, "chat group") {
-                raw.chat_groups.push(Owned { account, value, kind: "ChatGroup" });
+                raw.chat_groups.push(Owned {
+                    account,
+                    value,
+                    kind: "ChatGroup",
+                });
             }
         }
         "Role" => read_role(doc, sink, raw),
@@ -186,7 +206,8 @@ pub fn read_document(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &
 }
 
 fn account_ref(f: &Fields<'_>, sink: &mut Sink<'_>) -> Option<(String, Pos)> {
-    f.get("account").and_then(|n| fields::text(sink, n, "account").map(|t| (t, n.pos)))
+    f.get("account")
+        .and_then(|n| fields::text(sink, n, "account").map(|t| (t, n.pos)))
 }
 
 /// Reads the user fields present in `f` (any of [`USER_FIELDS`]).
@@ -199,7 +220,11 @@ pub fn read_user_fields(f: &Fields<'_>, sink: &mut Sink<'_>) -> UserFields {
         s.user_type = fields::text(sink, n, "type").and_then(|t| match UserType::parse(&t) {
             Some(t) => Some(t),
             None => {
-                sink.error(n.pos, Rule::U2, format!("`type`: {t:?} is not a user type (basic, licensed, on-prem)"));
+                sink.error(
+                    n.pos,
+                    Rule::U2,
+                    format!("`type`: {t:?} is not a user type (basic, licensed, on-prem)"),
+                );
                 None
             }
         });
@@ -211,7 +236,11 @@ pub fn read_user_fields(f: &Fields<'_>, sink: &mut Sink<'_>) -> UserFields {
                 .filter_map(|(a, pos)| match Addon::parse(&a) {
                     Some(a) => Some(a),
                     None => {
-                        sink.error(pos, Rule::U3, format!("`addons`: {a:?} is not an add-on (large-meeting, webinar)"));
+                        sink.error(
+                            pos,
+                            Rule::U3,
+                            format!("`addons`: {a:?} is not an add-on (large-meeting, webinar)"),
+                        );
                         None
                     }
                 })
@@ -223,7 +252,8 @@ pub fn read_user_fields(f: &Fields<'_>, sink: &mut Sink<'_>) -> UserFields {
     }
     s.group = f.text(sink, "group");
     if let Some(n) = f.get("chatGroups") {
-        s.chat_groups = fields::list(sink, n, "chatGroups").map(|v| v.into_iter().map(|(g, _)| g).collect::<BTreeSet<_>>());
+        s.chat_groups = fields::list(sink, n, "chatGroups")
+            .map(|v| v.into_iter().map(|(g, _)| g).collect::<BTreeSet<_>>());
     }
     s.department = f.text(sink, "department");
     if let Some(n) = f.get("manager") {
@@ -236,7 +266,9 @@ pub fn read_user_fields(f: &Fields<'_>, sink: &mut Sink<'_>) -> UserFields {
             Value::Map(entries) => {
                 let mut map = BTreeMap::new();
                 for (k, v) in entries {
-                    let (Some(key), Some(value)) = (k.scalar(), fields::text(sink, v, "customAttributes")) else {
+                    let (Some(key), Some(value)) =
+                        (k.scalar(), fields::text(sink, v, "customAttributes"))
+                    else {
                         continue;
                     };
                     out.attribute_pos.push((key.to_string(), k.pos));
@@ -244,7 +276,10 @@ pub fn read_user_fields(f: &Fields<'_>, sink: &mut Sink<'_>) -> UserFields {
                 }
                 out.spec.custom_attributes = Some(map);
             }
-            _ => sink.format(n.pos, "`customAttributes` must be a mapping of attribute name to value"),
+            _ => sink.format(
+                n.pos,
+                "`customAttributes` must be a mapping of attribute name to value",
+            ),
         }
     }
     if let Some(n) = f.get("status") {
@@ -253,7 +288,11 @@ pub fn read_user_fields(f: &Fields<'_>, sink: &mut Sink<'_>) -> UserFields {
             "deactivated" => Some(DesiredStatus::Deactivated),
             "absent" => Some(DesiredStatus::Absent),
             _ => {
-                sink.error(n.pos, Rule::U13, format!("`status`: {t:?} is not active, deactivated or absent"));
+                sink.error(
+                    n.pos,
+                    Rule::U13,
+                    format!("`status`: {t:?} is not active, deactivated or absent"),
+                );
                 None
             }
         });
@@ -272,7 +311,9 @@ fn with_user_fields(extra: &[&'static str]) -> Vec<&'static str> {
 
 fn read_user(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
     let allowed = with_user_fields(&["kind", "account", "email"]);
-    let Some(f) = Fields::new(doc, sink, "User", &allowed) else { return };
+    let Some(f) = Fields::new(doc, sink, "User", &allowed) else {
+        return;
+    };
     let account = account_ref(&f, sink);
     let email = match f.get("email") {
         Some(n) => fields::email(sink, n, "email").map(|e| (e, n.pos)),
@@ -283,12 +324,25 @@ fn read_user(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
     };
     let fields = read_user_fields(&f, sink);
     if let Some((email, pos)) = email {
-        raw.users.push(RawUser { account, email, fields, source: sink.source(pos), kind: "User" });
+        raw.users.push(RawUser {
+            account,
+            email,
+            fields,
+            source: sink.source(pos),
+            kind: "User",
+        });
     }
 }
 
 fn read_users(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
-    let Some(f) = Fields::new(doc, sink, "Users", &["kind", "account", "defaults", "items"]) else { return };
+    let Some(f) = Fields::new(
+        doc,
+        sink,
+        "Users",
+        &["kind", "account", "defaults", "items"],
+    ) else {
+        return;
+    };
     let account = account_ref(&f, sink);
     let defaults = read_defaults(&f, sink, "Users");
     let Some(items) = f.get("items") else {
@@ -296,12 +350,17 @@ fn read_users(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
         return;
     };
     let Value::Seq(items) = &items.value else {
-        sink.format(items.pos, format!("`items` must be a list of users, found {}", items.shape()));
+        sink.format(
+            items.pos,
+            format!("`items` must be a list of users, found {}", items.shape()),
+        );
         return;
     };
     let allowed = with_user_fields(&["email"]);
     for item in items {
-        let Some(fi) = Fields::new(item, sink, "a Users item", &allowed) else { continue };
+        let Some(fi) = Fields::new(item, sink, "a Users item", &allowed) else {
+            continue;
+        };
         let email = match fi.get("email") {
             Some(n) => fields::email(sink, n, "email").map(|e| (e, n.pos)),
             None => {
@@ -333,20 +392,44 @@ pub fn read_defaults(f: &Fields<'_>, sink: &mut Sink<'_>, kind: &str) -> UserFie
     }
 }
 
-fn read_group(doc: &Node, sink: &mut Sink<'_>, what: &str) -> Option<(Option<(String, Pos)>, DesiredGroup)> {
+fn read_group(
+    doc: &Node,
+    sink: &mut Sink<'_>,
+    what: &str,
+) -> Option<(Option<(String, Pos)>, DesiredGroup)> {
     let f = Fields::new(doc, sink, what, &["kind", "account", "name", "description"])?;
     let account = account_ref(&f, sink);
     let (name, pos) = f.required(sink, "name", what)?;
     let description = f.text(sink, "description");
-    Some((account, DesiredGroup { name, description, source: sink.source(pos) }))
+    Some((
+        account,
+        DesiredGroup {
+            name,
+            description,
+            source: sink.source(pos),
+        },
+    ))
 }
 
 fn read_role(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
-    let Some(f) = Fields::new(doc, sink, "Role", &["kind", "account", "name", "description", "privileges"]) else { return };
+    let Some(f) = Fields::new(
+        doc,
+        sink,
+        "Role",
+        &["kind", "account", "name", "description", "privileges"],
+    ) else {
+        return;
+    };
     let account = account_ref(&f, sink);
-    let Some((name, pos)) = f.required(sink, "name", "a Role") else { return };
+    let Some((name, pos)) = f.required(sink, "name", "a Role") else {
+        return;
+    };
     if ["owner", "admin", "member"].contains(&name.to_ascii_lowercase().as_str()) {
-        sink.error(pos, Rule::U7, format!("`{name}` is a built-in role: custom roles need another name"));
+        sink.error(
+            pos,
+            Rule::U7,
+            format!("`{name}` is a built-in role: custom roles need another name"),
+        );
     }
     let description = f.text(sink, "description");
     let privileges = f
@@ -356,20 +439,33 @@ fn read_role(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
         .unwrap_or_default();
     raw.roles.push(Owned {
         account,
-        value: DesiredRole { name, description, privileges, source: sink.source(pos) },
+        value: DesiredRole {
+            name,
+            description,
+            privileges,
+            source: sink.source(pos),
+        },
         kind: "Role",
     });
 }
 
 fn secret(sink: &mut Sink<'_>, node: &Node, key: &str, dir: &Path) -> Option<SecretRef> {
-    let Some(f) = Fields::new(node, sink, &format!("secret `{key}` (write {{ env: VAR }} or {{ file: path }}, never the secret itself)"), &["env", "file"]) else {
-        return None;
-    };
+    let f = Fields::new(
+        node,
+        sink,
+        &format!(
+            "secret `{key}` (write {{ env: VAR }} or {{ file: path }}, never the secret itself)"
+        ),
+        &["env", "file"],
+    )?;
     match (f.text(sink, "env"), f.text(sink, "file")) {
         (Some(v), None) => Some(SecretRef::Env(v)),
         (None, Some(p)) => Some(SecretRef::File(dir.join(p))),
         _ => {
-            sink.format(node.pos, format!("secret `{key}` takes exactly one of `env` or `file`"));
+            sink.format(
+                node.pos,
+                format!("secret `{key}` takes exactly one of `env` or `file`"),
+            );
             None
         }
     }
@@ -388,13 +484,31 @@ fn read_provider(f: &Fields<'_>, file: &FileCtx<'_>, sink: &mut Sink<'_>) -> Pro
             ProviderConfig::Sim(SimConfig::default())
         }
         (None, Some(z)) => {
-            let Some(z) = Fields::new(z, sink, "provider.zoom", &["accountId", "clientId", "clientSecret", "baseUrl", "tokenUrl", "plan", "rateShare"]) else {
+            let Some(z) = Fields::new(
+                z,
+                sink,
+                "provider.zoom",
+                &[
+                    "accountId",
+                    "clientId",
+                    "clientSecret",
+                    "baseUrl",
+                    "tokenUrl",
+                    "plan",
+                    "rateShare",
+                ],
+            ) else {
                 return ProviderConfig::Sim(SimConfig::default());
             };
             let need = |key: &str, sink: &mut Sink<'_>| match z.get(key) {
                 Some(v) => secret(sink, v, key, file.dir),
                 None => {
-                    sink.format(z.pos, format!("provider.zoom needs `{key}` as {{ env: VAR }} or {{ file: path }}"));
+                    sink.format(
+                        z.pos,
+                        format!(
+                            "provider.zoom needs `{key}` as {{ env: VAR }} or {{ file: path }}"
+                        ),
+                    );
                     None
                 }
             };
@@ -403,34 +517,53 @@ fn read_provider(f: &Fields<'_>, file: &FileCtx<'_>, sink: &mut Sink<'_>) -> Pro
             let client_secret = need("clientSecret", sink);
             let plan = z.text(sink, "plan").unwrap_or_else(|| "business".into());
             if !["pro", "business"].contains(&plan.as_str()) {
-                sink.format(z.get("plan").map(|n| n.pos).unwrap_or(z.pos), format!("provider.zoom.plan: {plan:?} is not pro or business"));
+                sink.format(
+                    z.get("plan").map(|n| n.pos).unwrap_or(z.pos),
+                    format!("provider.zoom.plan: {plan:?} is not pro or business"),
+                );
             }
-            let rate_share = z.get("rateShare").and_then(|n| fields::number(sink, n, "rateShare")).unwrap_or(0.5);
+            let rate_share = z
+                .get("rateShare")
+                .and_then(|n| fields::number(sink, n, "rateShare"))
+                .unwrap_or(0.5);
             if !(rate_share > 0.0 && rate_share <= 1.0) {
-                sink.format(z.get("rateShare").map(|n| n.pos).unwrap_or(z.pos), "provider.zoom.rateShare must be above 0 and at most 1");
+                sink.format(
+                    z.get("rateShare").map(|n| n.pos).unwrap_or(z.pos),
+                    "provider.zoom.rateShare must be above 0 and at most 1",
+                );
             }
             match (account_id, client_id, client_secret) {
-                (Some(account_id), Some(client_id), Some(client_secret)) => ProviderConfig::Zoom(ZoomConfig {
-                    account_id,
-                    client_id,
-                    client_secret,
-                    base_url: z.text(sink, "baseUrl").unwrap_or_else(|| "https://api.zoom.us/v2".into()),
-                    token_url: z.text(sink, "tokenUrl").unwrap_or_else(|| "https://zoom.us/oauth/token".into()),
-                    plan,
-                    rate_share,
-                }),
+                (Some(account_id), Some(client_id), Some(client_secret)) => {
+                    ProviderConfig::Zoom(ZoomConfig {
+                        account_id,
+                        client_id,
+                        client_secret,
+                        base_url: z
+                            .text(sink, "baseUrl")
+                            .unwrap_or_else(|| "https://api.zoom.us/v2".into()),
+                        token_url: z
+                            .text(sink, "tokenUrl")
+                            .unwrap_or_else(|| "https://zoom.us/oauth/token".into()),
+                        plan,
+                        rate_share,
+                    })
+                }
                 _ => ProviderConfig::Sim(SimConfig::default()),
             }
         }
         (Some(s), None) => {
-            let Some(s) = Fields::new(s, sink, "provider.sim", &["seed", "accountId", "actAs"]) else {
+            let Some(s) = Fields::new(s, sink, "provider.sim", &["seed", "accountId", "actAs"])
+            else {
                 return ProviderConfig::Sim(SimConfig::default());
             };
             let seed = s.text(sink, "seed").map(|p| file.dir.join(p));
-            if let (Some(path), Some(n)) = (&seed, s.get("seed")) {
-                if !path.is_file() {
-                    sink.format(n.pos, format!("provider.sim.seed: no file at {}", path.display()));
-                }
+            if let (Some(path), Some(n)) = (&seed, s.get("seed"))
+                && !path.is_file()
+            {
+                sink.format(
+                    n.pos,
+                    format!("provider.sim.seed: no file at {}", path.display()),
+                );
             }
             ProviderConfig::Sim(SimConfig {
                 seed,
@@ -447,14 +580,25 @@ fn user_type_field(f: &Fields<'_>, sink: &mut Sink<'_>, key: &str) -> Option<Use
     let t = fields::text(sink, n, key)?;
     let parsed = UserType::parse(&t);
     if parsed.is_none() {
-        sink.error(n.pos, Rule::U2, format!("`{key}`: {t:?} is not a user type (basic, licensed, on-prem)"));
+        sink.error(
+            n.pos,
+            Rule::U2,
+            format!("`{key}`: {t:?} is not a user type (basic, licensed, on-prem)"),
+        );
     }
     parsed
 }
 
 fn read_account_defaults(f: &Fields<'_>, sink: &mut Sink<'_>) -> AccountDefaults {
-    let Some(n) = f.get("defaults") else { return AccountDefaults::default() };
-    let Some(d) = Fields::new(n, sink, "Account defaults", &["userType", "group", "chatGroup", "domains"]) else {
+    let Some(n) = f.get("defaults") else {
+        return AccountDefaults::default();
+    };
+    let Some(d) = Fields::new(
+        n,
+        sink,
+        "Account defaults",
+        &["userType", "group", "chatGroup", "domains"],
+    ) else {
         return AccountDefaults::default();
     };
     let mut out = AccountDefaults {
@@ -468,10 +612,18 @@ fn read_account_defaults(f: &Fields<'_>, sink: &mut Sink<'_>) -> AccountDefaults
             Value::Map(entries) => {
                 for (k, v) in entries {
                     let Some(domain) = k.scalar() else { continue };
-                    if let Some(dd) = Fields::new(v, sink, &format!("defaults for domain {domain}"), &["userType", "group"]) {
+                    if let Some(dd) = Fields::new(
+                        v,
+                        sink,
+                        &format!("defaults for domain {domain}"),
+                        &["userType", "group"],
+                    ) {
                         out.domains.insert(
                             domain.to_ascii_lowercase(),
-                            DomainDefaults { user_type: user_type_field(&dd, sink, "userType"), group: dd.text(sink, "group") },
+                            DomainDefaults {
+                                user_type: user_type_field(&dd, sink, "userType"),
+                                group: dd.text(sink, "group"),
+                            },
                         );
                     }
                 }
@@ -485,7 +637,21 @@ fn read_account_defaults(f: &Fields<'_>, sink: &mut Sink<'_>) -> AccountDefaults
 fn read_policy(f: &Fields<'_>, sink: &mut Sink<'_>) -> Policy {
     let mut p = Policy::default();
     let Some(n) = f.get("policy") else { return p };
-    let Some(pf) = Fields::new(n, sink, "policy", &["prune", "removeAction", "maxRemovals", "minAdmins", "ignore", "invitations", "externalContacts", "userEditable"]) else {
+    let Some(pf) = Fields::new(
+        n,
+        sink,
+        "policy",
+        &[
+            "prune",
+            "removeAction",
+            "maxRemovals",
+            "minAdmins",
+            "ignore",
+            "invitations",
+            "externalContacts",
+            "userEditable",
+        ],
+    ) else {
         return p;
     };
     if let Some(n) = pf.get("prune") {
@@ -496,12 +662,20 @@ fn read_policy(f: &Fields<'_>, sink: &mut Sink<'_>) -> Policy {
             Some("disassociate") => p.remove_action = RemoveAction::Disassociate,
             Some("deactivate") => p.remove_action = RemoveAction::Deactivate,
             Some("delete") => p.remove_action = RemoveAction::Delete,
-            Some(other) => sink.error(n.pos, Rule::U13, format!("`removeAction`: {other:?} is not disassociate, deactivate or delete")),
+            Some(other) => sink.error(
+                n.pos,
+                Rule::U13,
+                format!("`removeAction`: {other:?} is not disassociate, deactivate or delete"),
+            ),
             None => {}
         }
     }
-    p.max_removals = pf.get("maxRemovals").and_then(|n| fields::count(sink, n, "maxRemovals"));
-    p.min_admins = pf.get("minAdmins").and_then(|n| fields::count(sink, n, "minAdmins"));
+    p.max_removals = pf
+        .get("maxRemovals")
+        .and_then(|n| fields::count(sink, n, "maxRemovals"));
+    p.min_admins = pf
+        .get("minAdmins")
+        .and_then(|n| fields::count(sink, n, "minAdmins"));
     if let Some(n) = pf.get("ignore") {
         for (glob, pos) in fields::list(sink, n, "ignore").unwrap_or_default() {
             match globset::Glob::new(&glob.to_ascii_lowercase()) {
@@ -510,11 +684,12 @@ fn read_policy(f: &Fields<'_>, sink: &mut Sink<'_>) -> Policy {
             }
         }
     }
-    if let Some(n) = pf.get("invitations") {
-        if let Some(inv) = Fields::new(n, sink, "policy.invitations", &["resendAfter"]) {
-            if let Some(r) = inv.get("resendAfter") {
-                let raw = fields::text(sink, r, "resendAfter").unwrap_or_default();
-                match fields::duration(&raw) {
+    if let Some(n) = pf.get("invitations")
+        && let Some(inv) = Fields::new(n, sink, "policy.invitations", &["resendAfter"])
+        && let Some(r) = inv.get("resendAfter")
+    {
+        let raw = fields::text(sink, r, "resendAfter").unwrap_or_default();
+        match fields::duration(&raw) {
                     Some(d) if d >= chrono::Duration::days(INVITATION_DAYS) => sink.error(
                         r.pos,
                         Rule::U8,
@@ -523,16 +698,14 @@ fn read_policy(f: &Fields<'_>, sink: &mut Sink<'_>) -> Policy {
                     Some(d) => p.resend_after = Some(d),
                     None => sink.format(r.pos, format!("`resendAfter`: {raw:?} is not a duration like 25d, 36h or 90m")),
                 }
-            }
-        }
     }
-    if let Some(n) = pf.get("externalContacts") {
-        if let Some(ec) = Fields::new(n, sink, "policy.externalContacts", &["allowDomains"]) {
-            p.external_allow_domains = ec
-                .get("allowDomains")
-                .and_then(|n| fields::list(sink, n, "allowDomains"))
-                .map(|v| v.into_iter().map(|(d, _)| d.to_ascii_lowercase()).collect());
-        }
+    if let Some(n) = pf.get("externalContacts")
+        && let Some(ec) = Fields::new(n, sink, "policy.externalContacts", &["allowDomains"])
+    {
+        p.external_allow_domains = ec
+            .get("allowDomains")
+            .and_then(|n| fields::list(sink, n, "allowDomains"))
+            .map(|v| v.into_iter().map(|(d, _)| d.to_ascii_lowercase()).collect());
     }
     if let Some(n) = pf.get("userEditable") {
         for (name, pos) in fields::list(sink, n, "userEditable").unwrap_or_default() {
@@ -540,7 +713,11 @@ fn read_policy(f: &Fields<'_>, sink: &mut Sink<'_>) -> Policy {
                 Some(field) => {
                     p.user_editable.insert(field);
                 }
-                None => sink.error(pos, Rule::U4, format!("`userEditable`: {name:?} is not a user field")),
+                None => sink.error(
+                    pos,
+                    Rule::U4,
+                    format!("`userEditable`: {name:?} is not a user field"),
+                ),
             }
         }
     }
@@ -548,13 +725,29 @@ fn read_policy(f: &Fields<'_>, sink: &mut Sink<'_>) -> Policy {
 }
 
 fn read_account(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut Raw) {
-    let allowed = ["kind", "name", "owner", "provider", "defaults", "customAttributes", "seats", "policy", "schedule"];
-    let Some(f) = Fields::new(doc, sink, "Account", &allowed) else { return };
+    let allowed = [
+        "kind",
+        "name",
+        "owner",
+        "provider",
+        "defaults",
+        "customAttributes",
+        "seats",
+        "policy",
+        "schedule",
+    ];
+    let Some(f) = Fields::new(doc, sink, "Account", &allowed) else {
+        return;
+    };
     let name = f.required(sink, "name", "an Account");
     let owner = match f.get("owner") {
         Some(n) => fields::email(sink, n, "owner"),
         None => {
-            sink.error(f.pos, Rule::U7, "an Account needs `owner` (the account owner is never demoted or removed, U7)");
+            sink.error(
+                f.pos,
+                Rule::U7,
+                "an Account needs `owner` (the account owner is never demoted or removed, U7)",
+            );
             None
         }
     };
@@ -563,7 +756,11 @@ fn read_account(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut R
     let mut custom_attributes = Vec::new();
     let mut attribute_pos = Vec::new();
     if let Some(n) = f.get("customAttributes") {
-        for (i, (a, pos)) in fields::list(sink, n, "customAttributes").unwrap_or_default().into_iter().enumerate() {
+        for (i, (a, pos)) in fields::list(sink, n, "customAttributes")
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
             if i == MAX_CUSTOM_ATTRIBUTES {
                 sink.error(pos, Rule::U11, format!("custom attribute `{a}` is one too many: an account has at most {MAX_CUSTOM_ATTRIBUTES} custom user attributes"));
             }
@@ -575,29 +772,36 @@ fn read_account(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut R
         }
     }
     let mut seats = Seats::default();
-    if let Some(n) = f.get("seats") {
-        if let Some(s) = Fields::new(n, sink, "seats", &["licensed", "largeMeeting", "webinar"]) {
-            seats.licensed = s.get("licensed").and_then(|n| fields::count(sink, n, "licensed"));
-            seats.large_meeting = s.get("largeMeeting").and_then(|n| fields::count(sink, n, "largeMeeting"));
-            seats.webinar = s.get("webinar").and_then(|n| fields::count(sink, n, "webinar"));
-        }
+    if let Some(n) = f.get("seats")
+        && let Some(s) = Fields::new(n, sink, "seats", &["licensed", "largeMeeting", "webinar"])
+    {
+        seats.licensed = s
+            .get("licensed")
+            .and_then(|n| fields::count(sink, n, "licensed"));
+        seats.large_meeting = s
+            .get("largeMeeting")
+            .and_then(|n| fields::count(sink, n, "largeMeeting"));
+        seats.webinar = s
+            .get("webinar")
+            .and_then(|n| fields::count(sink, n, "webinar"));
     }
     let policy = read_policy(&f, sink);
     let mut resync = None;
-    if let Some(n) = f.get("schedule") {
-        if let Some(s) = Fields::new(n, sink, "schedule", &["resync"]) {
-            if let Some(r) = s.get("resync") {
-                let expr = fields::text(sink, r, "resync").unwrap_or_default();
-                let parts = expr.split_whitespace().count();
-                if !(6..=7).contains(&parts) {
-                    sink.format(r.pos, format!("`resync`: {expr:?} is not a cron expression with seconds (6 or 7 fields, e.g. \"0 */10 * * * *\")"));
-                } else {
-                    resync = Some(expr);
-                }
-            }
+    if let Some(n) = f.get("schedule")
+        && let Some(s) = Fields::new(n, sink, "schedule", &["resync"])
+        && let Some(r) = s.get("resync")
+    {
+        let expr = fields::text(sink, r, "resync").unwrap_or_default();
+        let parts = expr.split_whitespace().count();
+        if !(6..=7).contains(&parts) {
+            sink.format(r.pos, format!("`resync`: {expr:?} is not a cron expression with seconds (6 or 7 fields, e.g. \"0 */10 * * * *\")"));
+        } else {
+            resync = Some(expr);
         }
     }
-    let (Some((name, pos)), Some(owner)) = (name, owner) else { return };
+    let (Some((name, pos)), Some(owner)) = (name, owner) else {
+        return;
+    };
     raw.accounts.push((
         AccountSpec {
             name,

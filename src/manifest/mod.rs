@@ -60,11 +60,18 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
             .strip_prefix(dir)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_else(|_| path.display().to_string());
-        let mut sink = fields::Sink { file: &rel, kind: None, out: &mut out };
+        let mut sink = fields::Sink {
+            file: &rel,
+            kind: None,
+            out: &mut out,
+        };
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
-                sink.format(tree::Pos { line: 1, column: 1 }, format!("cannot read the file: {e}"));
+                sink.format(
+                    tree::Pos { line: 1, column: 1 },
+                    format!("cannot read the file: {e}"),
+                );
                 continue;
             }
         };
@@ -84,8 +91,16 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
         if path.canonicalize().is_ok_and(|p| seeds.contains(&p)) {
             continue;
         }
-        let mut sink = fields::Sink { file: rel, kind: None, out: &mut out };
-        let file = kinds::FileCtx { rel, dir: path.parent().unwrap_or(dir), root: dir };
+        let mut sink = fields::Sink {
+            file: rel,
+            kind: None,
+            out: &mut out,
+        };
+        let file = kinds::FileCtx {
+            rel,
+            dir: path.parent().unwrap_or(dir),
+            root: dir,
+        };
         for doc in docs {
             sink.kind = None;
             kinds::read_document(doc, &file, &mut sink, &mut raw);
@@ -120,10 +135,7 @@ fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>, out: &mut Vec<
         let path = entry.path();
         if path.is_dir() {
             collect_files(&path, files, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             files.push(path);
         }
     }
@@ -144,3 +156,5 @@ fn seed_of(doc: &tree::Node, path: &Path) -> Option<std::path::PathBuf> {
     let seed = get(&get(&get(doc, "provider")?, "sim")?, "seed")?;
     Some(path.parent()?.join(seed.scalar()?))
 }
+#[cfg(test)]
+mod tests;

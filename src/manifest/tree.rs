@@ -177,7 +177,10 @@ mod tests {
         let Value::Map(entries) = &docs[0].value else {
             panic!("map")
         };
-        assert!(matches!(entries[0].1.value, Value::Scalar { plain: false, .. }));
+        assert!(matches!(
+            entries[0].1.value,
+            Value::Scalar { plain: false, .. }
+        ));
     }
 
     #[test]

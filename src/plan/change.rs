@@ -311,9 +311,11 @@ impl Op {
     pub fn batch_key(&self) -> Option<String> {
         match self {
             Op::ChangeRole { to, .. } => Some(format!("role:{}", to.as_str())),
-            Op::SetGroup { group: Some(g), remove_from, .. } if remove_from.is_empty() => {
-                Some(format!("group:{g}"))
-            }
+            Op::SetGroup {
+                group: Some(g),
+                remove_from,
+                ..
+            } if remove_from.is_empty() => Some(format!("group:{g}")),
             _ => None,
         }
     }

@@ -224,15 +224,16 @@ fn pending_fields(cx: &Ctx<'_>, du: &DesiredUser, ou: Option<&ObservedUser>) -> 
     let mut out = Vec::new();
     let s = &du.spec;
     let o = ou.map(|u| &u.spec);
-    if let Some(r) = &s.role {
-        if *r != RoleName::Member && o.and_then(|o| o.role.as_ref()) != Some(r) {
-            out.push(format!("role {}", r.as_str()));
-        }
+    if let Some(r) = &s.role
+        && *r != RoleName::Member
+        && o.and_then(|o| o.role.as_ref()) != Some(r)
+    {
+        out.push(format!("role {}", r.as_str()));
     }
-    if let Some(g) = &s.group {
-        if ou.is_none_or(|u| !u.groups.contains(g)) {
-            out.push(format!("group {g}"));
-        }
+    if let Some(g) = &s.group
+        && ou.is_none_or(|u| !u.groups.contains(g))
+    {
+        out.push(format!("group {g}"));
     }
     if let Some(cg) = &s.chat_groups {
         let have = o.and_then(|o| o.chat_groups.clone()).unwrap_or_default();
@@ -241,13 +242,13 @@ fn pending_fields(cx: &Ctx<'_>, du: &DesiredUser, ou: Option<&ObservedUser>) -> 
             out.push(format!("chat groups {}", missing.join(", ")));
         }
     }
-    if let Some(a) = &s.addons {
-        if !a.is_empty() {
-            out.push(format!(
-                "add-ons {}",
-                a.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-        }
+    if let Some(a) = &s.addons
+        && !a.is_empty()
+    {
+        out.push(format!(
+            "add-ons {}",
+            a.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+        ));
     }
     let profile = [
         (UserField::Department, &s.department),
@@ -336,10 +337,10 @@ fn pending_user(
 
 fn note_pending_waits(cx: &mut Ctx<'_>, du: &DesiredUser, ou: &ObservedUser, target: &str) {
     let mut waiting = pending_fields(cx, du, Some(ou));
-    if let (Some(d), Some(o)) = (du.spec.user_type, ou.spec.user_type) {
-        if d != o {
-            waiting.insert(0, format!("type {}", d.as_str()));
-        }
+    if let (Some(d), Some(o)) = (du.spec.user_type, ou.spec.user_type)
+        && d != o
+    {
+        waiting.insert(0, format!("type {}", d.as_str()));
     }
     if !waiting.is_empty() {
         cx.wait(target, format!("{} wait until the invitation is accepted (pending users hold no group, role or add-on)", waiting.join(", ")));

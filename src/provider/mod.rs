@@ -43,7 +43,12 @@ pub enum ProviderError {
 impl ProviderError {
     /// Builds an API error, attaching the rule that Zoom's code corresponds to.
     pub fn api(status: u16, code: i64, message: impl Into<String>) -> ProviderError {
-        ProviderError::Api { status, code, message: message.into(), rule: rule_for_code(code) }
+        ProviderError::Api {
+            status,
+            code,
+            message: message.into(),
+            rule: rule_for_code(code),
+        }
     }
 
     /// Worth retrying (transport faults, 429, 5xx).

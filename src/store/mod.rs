@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another run holds the account's lock.
-    #[error("account `{account}` is locked by {holder} since {since}; wait for it to finish, or if that process is gone, run again (a stale lock from a dead process is taken over)")]
+    #[error(
+        "account `{account}` is locked by {holder} since {since}; wait for it to finish, or if that process is gone, run again (a stale lock from a dead process is taken over)"
+    )]
     Locked {
         /// Account.
         account: String,
@@ -31,7 +33,9 @@ pub enum StoreError {
     #[error("state store: {0}")]
     Db(String),
     /// The store's schema is newer than this binary.
-    #[error("state store schema version {found} is newer than this roster supports ({supported}); upgrade roster")]
+    #[error(
+        "state store schema version {found} is newer than this roster supports ({supported}); upgrade roster"
+    )]
     TooNew {
         /// Found.
         found: i64,
@@ -97,7 +101,12 @@ pub trait Store: Send + Sync {
     /// Replaces LastApplied (includes invitation send times).
     async fn save_last_applied(&self, lease: &Lease, last: &LastApplied) -> Result<(), StoreError>;
     /// Journal: a change is about to be sent.
-    async fn journal_start(&self, lease: &Lease, run_id: &str, change: &Change) -> Result<(), StoreError>;
+    async fn journal_start(
+        &self,
+        lease: &Lease,
+        run_id: &str,
+        change: &Change,
+    ) -> Result<(), StoreError>;
     /// Journal: a change's outcome.
     async fn journal_finish(
         &self,
@@ -111,7 +120,12 @@ pub trait Store: Send + Sync {
     async fn journal(&self, account: &str) -> Result<Vec<JournalEntry>, StoreError>;
     /// Takes the account's lock, or fails with [`StoreError::Locked`] naming the holder.
     /// A lock whose holder process is gone (same host) or whose lease expired is taken over.
-    async fn acquire(&self, account: &str, holder: &str, ttl: std::time::Duration) -> Result<Lease, StoreError>;
+    async fn acquire(
+        &self,
+        account: &str,
+        holder: &str,
+        ttl: std::time::Duration,
+    ) -> Result<Lease, StoreError>;
     /// Extends a held lease.
     async fn renew(&self, lease: &Lease, ttl: std::time::Duration) -> Result<(), StoreError>;
     /// Releases a held lock.

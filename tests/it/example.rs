@@ -12,29 +12,44 @@ fn first_plan_shows_every_seeded_case() {
     let ws = Workspace::acme();
     let text = first_plan(&ws, "text");
     for expected in [
-        "+ create_user",          // an email unknown to Zoom (U5)
-        "+ invite_user",          // an existing Zoom user invited (U5)
-        "resendAfter",            // a pending invitation older than resendAfter (U8)
-        "expired on",             // an expired invitation sent again (U8)
+        "+ create_user",             // an email unknown to Zoom (U5)
+        "+ invite_user",             // an existing Zoom user invited (U5)
+        "resendAfter",               // a pending invitation older than resendAfter (U8)
+        "expired on",                // an expired invitation sent again (U8)
         "\"licensed\" -> \"basic\"", // a downgrade that frees a seat…
         "\"basic\" -> \"licensed\"", // …for an upgrade in the same plan (U2)
-        "promotion to admin",     // an admin promotion (U7)
-        "+ create_group",         // a group created…
-        "~ set_group",            // …and users placed in it
-        "a date that has passed", // a user whose expires date passed
-        "Unmanaged users",        // an unmanaged user left alone (prune: false)
+        "promotion to admin",        // an admin promotion (U7)
+        "+ create_group",            // a group created…
+        "~ set_group",               // …and users placed in it
+        "a date that has passed",    // a user whose expires date passed
+        "Unmanaged users",           // an unmanaged user left alone (prune: false)
     ] {
-        assert!(text.contains(expected), "the first plan lacks `{expected}`:\n{text}");
+        assert!(
+            text.contains(expected),
+            "the first plan lacks `{expected}`:\n{text}"
+        );
     }
-    assert!(!text.contains("rooms.acme.com"), "ignored users never appear:\n{text}");
-    let json: serde_json::Value = serde_json::from_str(&first_plan(&ws, "json")).expect("json plan");
+    assert!(
+        !text.contains("rooms.acme.com"),
+        "ignored users never appear:\n{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&first_plan(&ws, "json")).expect("json plan");
     let changes = json["changes"].as_array().expect("changes");
-    let pos = |pred: &dyn Fn(&serde_json::Value) -> bool| changes.iter().position(|c| pred(c)).expect("change present");
+    let pos = |pred: &dyn Fn(&serde_json::Value) -> bool| {
+        changes.iter().position(pred).expect("change present")
+    };
     let down = pos(&|c| c["action"] == "change_user_type" && c["fields"]["type"]["to"] == "basic");
     let up = pos(&|c| c["action"] == "change_user_type" && c["fields"]["type"]["to"] == "licensed");
     assert!(down < up, "the downgrade that frees the seat comes first");
     let down_id = changes[down]["id"].clone();
-    assert!(changes[up]["dependsOn"].as_array().expect("deps").contains(&down_id), "the upgrade waits for the downgrade");
+    assert!(
+        changes[up]["dependsOn"]
+            .as_array()
+            .expect("deps")
+            .contains(&down_id),
+        "the upgrade waits for the downgrade"
+    );
 }
 
 #[test]
@@ -61,8 +76,18 @@ fn first_plan_markdown_groups_by_kind() {
 fn apply_twice_second_is_empty_and_detailed_exitcode_is_zero() {
     let ws = Workspace::acme();
     let first = ws.run(&["apply", "--auto-approve"]).expect_code(0);
-    assert!(first.stdout.contains("Apply complete for account acme"), "{}", first.stdout);
+    assert!(
+        first.stdout.contains("Apply complete for account acme"),
+        "{}",
+        first.stdout
+    );
     let second = ws.run(&["apply", "--auto-approve"]).expect_code(0);
-    assert!(second.stdout.contains("No changes. The account matches the manifests."), "{}", second.stdout);
+    assert!(
+        second
+            .stdout
+            .contains("No changes. The account matches the manifests."),
+        "{}",
+        second.stdout
+    );
     ws.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 }

@@ -17,13 +17,20 @@ impl Workspace {
         let manifests = tmp.path().join("manifests");
         let state = tmp.path().join("state");
         std::fs::create_dir_all(&manifests).expect("mkdir manifests");
-        Workspace { _tmp: tmp, manifests, state }
+        Workspace {
+            _tmp: tmp,
+            manifests,
+            state,
+        }
     }
 
     /// A copy of `examples/acme`.
     pub fn acme() -> Workspace {
         let ws = Workspace::empty();
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme"), &ws.manifests);
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme"),
+            &ws.manifests,
+        );
         ws
     }
 
@@ -36,15 +43,14 @@ impl Workspace {
         std::fs::write(p, text).expect("write manifest");
     }
 
-    /// Reads a manifest file.
-    pub fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.manifests.join(rel)).expect("read manifest")
-    }
-
     /// `roster --state STATE ARGS…`
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_roster"));
-        c.arg("--state").arg(&self.state).args(args).env_remove("ROSTER_SIM_OP_DELAY_MS").env("NO_COLOR", "1");
+        c.arg("--state")
+            .arg(&self.state)
+            .args(args)
+            .env_remove("ROSTER_SIM_OP_DELAY_MS")
+            .env("NO_COLOR", "1");
         c
     }
 
@@ -89,7 +95,11 @@ impl From<Output> for Run {
 impl Run {
     /// Panics with the output unless the exit code is `code`.
     pub fn expect_code(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
         self
     }
 }

@@ -124,12 +124,18 @@ impl SimAccount {
                 "Only paid accounts can manage users. Upgrade the account (free with a credit card, Pro, Business, …).",
             ));
         }
-        let Some(u) = self.user(&actor.email).filter(|u| u.status == SimStatus::Active) else {
+        let Some(u) = self
+            .user(&actor.email)
+            .filter(|u| u.status == SimStatus::Active)
+        else {
             return Err(refuse(
                 403,
                 200,
                 Rule::U1,
-                format!("{} is not an active user of account {}.", actor.email, self.id),
+                format!(
+                    "{} is not an active user of account {}.",
+                    actor.email, self.id
+                ),
             ));
         };
         if u.role == "owner" {
@@ -185,7 +191,14 @@ impl Cloud {
     }
 
     /// Appends to the log.
-    pub fn record(&mut self, account: &str, actor: &str, action: &str, target: &str, detail: Option<String>) {
+    pub fn record(
+        &mut self,
+        account: &str,
+        actor: &str,
+        action: &str,
+        target: &str,
+        detail: Option<String>,
+    ) {
         self.log.push(LogEntry {
             at: self.clock,
             account: account.to_string(),
@@ -216,7 +229,13 @@ impl Cloud {
             a.users = keep;
         }
         for (account, email) in expired {
-            self.record(&account, "zoom", "invitation_expired", email.as_str(), Some("U8: 30 days".into()));
+            self.record(
+                &account,
+                "zoom",
+                "invitation_expired",
+                email.as_str(),
+                Some("U8: 30 days".into()),
+            );
         }
     }
 
@@ -248,9 +267,9 @@ impl Cloud {
         op: &Op,
     ) -> Result<(String, String, Option<String>), ProviderError> {
         let now = self.clock;
-        let ai = self
-            .account_index(account)
-            .ok_or_else(|| ProviderError::Config(format!("the simulator has no account {account}")))?;
+        let ai = self.account_index(account).ok_or_else(|| {
+            ProviderError::Config(format!("the simulator has no account {account}"))
+        })?;
         let (can_manage, can_edit_admins) = self.accounts[ai].privileges(actor)?;
         debug_assert!(can_manage);
         let owner = self.accounts[ai].owner.clone();
@@ -284,8 +303,16 @@ impl Cloud {
                     InviteKind::Activation
                 });
                 a.users.push(u);
-                let action = if elsewhere.is_some() { "invite_user" } else { "create_user" };
-                Ok((action.into(), email.to_string(), Some(format!("type={}", user_type.as_str()))))
+                let action = if elsewhere.is_some() {
+                    "invite_user"
+                } else {
+                    "create_user"
+                };
+                Ok((
+                    action.into(),
+                    email.to_string(),
+                    Some(format!("type={}", user_type.as_str())),
+                ))
             }
             Op::ResendInvitation {
                 email,
@@ -348,24 +375,24 @@ impl Cloud {
                         format!("{email} is deactivated: it cannot be edited."),
                     ));
                 }
-                if let Some(Some(m)) = &patch.manager {
-                    if a.user(m).is_none() {
-                        return Err(ProviderError::api(
-                            400,
-                            300,
-                            format!("Invalid field: manager {m} is not a user of the account."),
-                        ));
-                    }
+                if let Some(Some(m)) = &patch.manager
+                    && a.user(m).is_none()
+                {
+                    return Err(ProviderError::api(
+                        400,
+                        300,
+                        format!("Invalid field: manager {m} is not a user of the account."),
+                    ));
                 }
-                if let Some(attrs) = &patch.custom_attributes {
-                    if let Some(k) = attrs.keys().find(|k| !a.custom_attributes.contains(k)) {
-                        return Err(refuse(
-                            400,
-                            300,
-                            Rule::U11,
-                            format!("Custom attribute {k} is not defined on the account."),
-                        ));
-                    }
+                if let Some(attrs) = &patch.custom_attributes
+                    && let Some(k) = attrs.keys().find(|k| !a.custom_attributes.contains(k))
+                {
+                    return Err(refuse(
+                        400,
+                        300,
+                        Rule::U11,
+                        format!("Custom attribute {k} is not defined on the account."),
+                    ));
                 }
                 let detail = serde_json::to_string(patch).ok();
                 apply_patch(&mut a.users[i], patch);
@@ -375,24 +402,47 @@ impl Cloud {
                 let a = &mut self.accounts[ai];
                 let i = a.user_index(email)?;
                 if a.users[i].status == SimStatus::Inactive {
-                    return Err(refuse(400, 300, Rule::U13, format!("{email} is deactivated: it cannot be edited.")));
+                    return Err(refuse(
+                        400,
+                        300,
+                        Rule::U13,
+                        format!("{email} is deactivated: it cannot be edited."),
+                    ));
                 }
                 a.check_type(email, *to)?;
                 a.users[i].user_type = *to;
-                Ok(("change_user_type".into(), email.to_string(), Some(format!("type={}", to.as_str()))))
+                Ok((
+                    "change_user_type".into(),
+                    email.to_string(),
+                    Some(format!("type={}", to.as_str())),
+                ))
             }
             Op::ChangeRole { email, to } => {
                 let a = &mut self.accounts[ai];
                 let i = a.active_index(email, "a role")?;
                 let to = to.as_str().to_string();
                 if *email == owner || a.users[i].role == "owner" {
-                    return Err(refuse(400, 200, Rule::U7, "The account owner's role cannot be changed."));
+                    return Err(refuse(
+                        400,
+                        200,
+                        Rule::U7,
+                        "The account owner's role cannot be changed.",
+                    ));
                 }
                 if to == "owner" {
-                    return Err(refuse(400, 200, Rule::U7, "Ownership cannot be given through a role change."));
+                    return Err(refuse(
+                        400,
+                        200,
+                        Rule::U7,
+                        "Ownership cannot be given through a role change.",
+                    ));
                 }
                 if to != "admin" && to != "member" && !a.roles.iter().any(|r| r.name == to) {
-                    return Err(ProviderError::api(404, 1034, format!("Role does not exist: {to}.")));
+                    return Err(ProviderError::api(
+                        404,
+                        1034,
+                        format!("Role does not exist: {to}."),
+                    ));
                 }
                 let touches_admin = to == "admin" || a.users[i].role == "admin";
                 if touches_admin && !can_edit_admins {
@@ -407,20 +457,32 @@ impl Cloud {
                     ));
                 }
                 a.users[i].role = to.clone();
-                Ok(("change_role".into(), email.to_string(), Some(format!("role={to}"))))
+                Ok((
+                    "change_role".into(),
+                    email.to_string(),
+                    Some(format!("role={to}")),
+                ))
             }
             Op::AssignAddon { email, addon } => {
                 let a = &mut self.accounts[ai];
                 let i = a.active_index(email, "an add-on")?;
                 a.check_addon(email, *addon)?;
                 a.users[i].addons.insert(*addon);
-                Ok(("assign_addon".into(), email.to_string(), Some(addon.as_str().into())))
+                Ok((
+                    "assign_addon".into(),
+                    email.to_string(),
+                    Some(addon.as_str().into()),
+                ))
             }
             Op::RemoveAddon { email, addon } => {
                 let a = &mut self.accounts[ai];
                 let i = a.active_index(email, "an add-on")?;
                 a.users[i].addons.remove(addon);
-                Ok(("remove_addon".into(), email.to_string(), Some(addon.as_str().into())))
+                Ok((
+                    "remove_addon".into(),
+                    email.to_string(),
+                    Some(addon.as_str().into()),
+                ))
             }
             Op::SetGroup {
                 email,
@@ -429,10 +491,14 @@ impl Cloud {
             } => {
                 let a = &mut self.accounts[ai];
                 let i = a.active_index(email, "a group")?;
-                if let Some(g) = group {
-                    if !a.groups.iter().any(|x| &x.name == g) {
-                        return Err(ProviderError::api(404, 4130, format!("Group does not exist: {g}.")));
-                    }
+                if let Some(g) = group
+                    && !a.groups.iter().any(|x| &x.name == g)
+                {
+                    return Err(ProviderError::api(
+                        404,
+                        4130,
+                        format!("Group does not exist: {g}."),
+                    ));
                 }
                 let u = &mut a.users[i];
                 for g in remove_from {
@@ -447,25 +513,47 @@ impl Cloud {
                 let a = &mut self.accounts[ai];
                 let i = a.active_index(email, "a chat group")?;
                 if !a.chat_groups.iter().any(|x| &x.name == group) {
-                    return Err(ProviderError::api(404, 4130, format!("Chat group does not exist: {group}.")));
+                    return Err(ProviderError::api(
+                        404,
+                        4130,
+                        format!("Chat group does not exist: {group}."),
+                    ));
                 }
                 a.users[i].chat_groups.insert(group.clone());
-                Ok(("add_chat_group".into(), email.to_string(), Some(group.clone())))
+                Ok((
+                    "add_chat_group".into(),
+                    email.to_string(),
+                    Some(group.clone()),
+                ))
             }
             Op::RemoveChatGroup { email, group } => {
                 let a = &mut self.accounts[ai];
                 let i = a.active_index(email, "a chat group")?;
                 a.users[i].chat_groups.remove(group);
-                Ok(("remove_chat_group".into(), email.to_string(), Some(group.clone())))
+                Ok((
+                    "remove_chat_group".into(),
+                    email.to_string(),
+                    Some(group.clone()),
+                ))
             }
             Op::DeactivateUser { email } => {
                 let a = &mut self.accounts[ai];
                 let i = a.user_index(email)?;
                 if a.users[i].is_admin_level() {
-                    return Err(refuse(400, 200, Rule::U7, format!("The status of admin users cannot be changed: {email}.")));
+                    return Err(refuse(
+                        400,
+                        200,
+                        Rule::U7,
+                        format!("The status of admin users cannot be changed: {email}."),
+                    ));
                 }
                 if a.users[i].status != SimStatus::Active {
-                    return Err(refuse(400, 300, Rule::U13, format!("{email} is not an active user.")));
+                    return Err(refuse(
+                        400,
+                        300,
+                        Rule::U13,
+                        format!("{email} is not an active user."),
+                    ));
                 }
                 a.users[i].status = SimStatus::Inactive;
                 Ok(("deactivate_user".into(), email.to_string(), None))
@@ -474,14 +562,23 @@ impl Cloud {
                 let a = &mut self.accounts[ai];
                 let i = a.user_index(email)?;
                 if a.users[i].status != SimStatus::Inactive {
-                    return Err(refuse(400, 300, Rule::U13, format!("{email} is not deactivated.")));
+                    return Err(refuse(
+                        400,
+                        300,
+                        Rule::U13,
+                        format!("{email} is not deactivated."),
+                    ));
                 }
-                if a.users[i].user_type == UserType::Licensed {
-                    if let Some(cap) = a.seats.licensed {
-                        if a.licensed_in_use(Some(email)) >= cap {
-                            return Err(refuse(400, 3412, Rule::U2, "Your request was not accepted because the paying-user maximum has been reached."));
-                        }
-                    }
+                if a.users[i].user_type == UserType::Licensed
+                    && let Some(cap) = a.seats.licensed
+                    && a.licensed_in_use(Some(email)) >= cap
+                {
+                    return Err(refuse(
+                        400,
+                        3412,
+                        Rule::U2,
+                        "Your request was not accepted because the paying-user maximum has been reached.",
+                    ));
                 }
                 a.users[i].status = SimStatus::Active;
                 Ok(("activate_user".into(), email.to_string(), None))
@@ -490,7 +587,12 @@ impl Cloud {
                 let a = &mut self.accounts[ai];
                 let i = a.user_index(email)?;
                 if a.users[i].is_admin_level() {
-                    return Err(refuse(400, 1117, Rule::U7, format!("Admin users cannot be disassociated: {email}.")));
+                    return Err(refuse(
+                        400,
+                        1117,
+                        Rule::U7,
+                        format!("Admin users cannot be disassociated: {email}."),
+                    ));
                 }
                 let u = a.users.remove(i);
                 if u.status != SimStatus::Pending {
@@ -509,10 +611,20 @@ impl Cloud {
                 let a = &mut self.accounts[ai];
                 let i = a.user_index(email)?;
                 if a.users[i].role == "owner" {
-                    return Err(refuse(400, 200, Rule::U7, "The account owner cannot be deleted."));
+                    return Err(refuse(
+                        400,
+                        200,
+                        Rule::U7,
+                        "The account owner cannot be deleted.",
+                    ));
                 }
                 if a.users[i].status == SimStatus::Pending {
-                    return Err(refuse(400, 300, Rule::U8, format!("Pending users must be removed with action=disassociate: {email}.")));
+                    return Err(refuse(
+                        400,
+                        300,
+                        Rule::U8,
+                        format!("Pending users must be removed with action=disassociate: {email}."),
+                    ));
                 }
                 a.users.remove(i);
                 Ok(("delete_user".into(), email.to_string(), None))
@@ -521,14 +633,28 @@ impl Cloud {
                 let id = self.fresh_id("g");
                 let a = self.account_mut(account)?;
                 if a.groups.iter().any(|g| &g.name == name) {
-                    return Err(ProviderError::api(409, 4132, format!("Group name {name} is already in use.")));
+                    return Err(ProviderError::api(
+                        409,
+                        4132,
+                        format!("Group name {name} is already in use."),
+                    ));
                 }
-                a.groups.push(super::cloud::SimGroup { id, name: name.clone(), description: description.clone() });
+                a.groups.push(super::cloud::SimGroup {
+                    id,
+                    name: name.clone(),
+                    description: description.clone(),
+                });
                 Ok(("create_group".into(), name.clone(), None))
             }
             Op::DeleteGroup { name } => {
                 let a = &mut self.accounts[ai];
-                let i = a.groups.iter().position(|g| &g.name == name).ok_or_else(|| ProviderError::api(404, 4130, format!("Group does not exist: {name}.")))?;
+                let i = a
+                    .groups
+                    .iter()
+                    .position(|g| &g.name == name)
+                    .ok_or_else(|| {
+                        ProviderError::api(404, 4130, format!("Group does not exist: {name}."))
+                    })?;
                 a.groups.remove(i);
                 for u in &mut a.users {
                     u.groups.remove(name);
@@ -539,41 +665,90 @@ impl Cloud {
                 let id = self.fresh_id("c");
                 let a = self.account_mut(account)?;
                 if a.chat_groups.iter().any(|g| &g.name == name) {
-                    return Err(ProviderError::api(409, 4132, format!("Chat group name {name} is already in use.")));
+                    return Err(ProviderError::api(
+                        409,
+                        4132,
+                        format!("Chat group name {name} is already in use."),
+                    ));
                 }
-                a.chat_groups.push(super::cloud::SimGroup { id, name: name.clone(), description: description.clone() });
+                a.chat_groups.push(super::cloud::SimGroup {
+                    id,
+                    name: name.clone(),
+                    description: description.clone(),
+                });
                 Ok(("create_chat_group".into(), name.clone(), None))
             }
             Op::DeleteChatGroup { name } => {
                 let a = &mut self.accounts[ai];
-                let i = a.chat_groups.iter().position(|g| &g.name == name).ok_or_else(|| ProviderError::api(404, 4130, format!("Chat group does not exist: {name}.")))?;
+                let i = a
+                    .chat_groups
+                    .iter()
+                    .position(|g| &g.name == name)
+                    .ok_or_else(|| {
+                        ProviderError::api(404, 4130, format!("Chat group does not exist: {name}."))
+                    })?;
                 a.chat_groups.remove(i);
                 for u in &mut a.users {
                     u.chat_groups.remove(name);
                 }
                 Ok(("delete_chat_group".into(), name.clone(), None))
             }
-            Op::CreateRole { name, description, privileges } => {
+            Op::CreateRole {
+                name,
+                description,
+                privileges,
+            } => {
                 let id = self.fresh_id("r");
                 let a = self.account_mut(account)?;
-                if a.roles.iter().any(|r| &r.name == name) || ["owner", "admin", "member"].contains(&name.as_str()) {
-                    return Err(ProviderError::api(409, 1224, format!("Role name {name} already exists.")));
+                if a.roles.iter().any(|r| &r.name == name)
+                    || ["owner", "admin", "member"].contains(&name.as_str())
+                {
+                    return Err(ProviderError::api(
+                        409,
+                        1224,
+                        format!("Role name {name} already exists."),
+                    ));
                 }
-                a.roles.push(super::cloud::SimRole { id, name: name.clone(), description: description.clone(), privileges: privileges.clone() });
+                a.roles.push(super::cloud::SimRole {
+                    id,
+                    name: name.clone(),
+                    description: description.clone(),
+                    privileges: privileges.clone(),
+                });
                 Ok(("create_role".into(), name.clone(), None))
             }
-            Op::UpdateRole { name, description, privileges } => {
+            Op::UpdateRole {
+                name,
+                description,
+                privileges,
+            } => {
                 let a = &mut self.accounts[ai];
-                let r = a.roles.iter_mut().find(|r| &r.name == name).ok_or_else(|| ProviderError::api(404, 1034, format!("Role does not exist: {name}.")))?;
+                let r = a
+                    .roles
+                    .iter_mut()
+                    .find(|r| &r.name == name)
+                    .ok_or_else(|| {
+                        ProviderError::api(404, 1034, format!("Role does not exist: {name}."))
+                    })?;
                 r.description = description.clone();
                 r.privileges = privileges.clone();
                 Ok(("update_role".into(), name.clone(), None))
             }
             Op::DeleteRole { name } => {
                 let a = &mut self.accounts[ai];
-                let i = a.roles.iter().position(|r| &r.name == name).ok_or_else(|| ProviderError::api(404, 1034, format!("Role does not exist: {name}.")))?;
+                let i = a
+                    .roles
+                    .iter()
+                    .position(|r| &r.name == name)
+                    .ok_or_else(|| {
+                        ProviderError::api(404, 1034, format!("Role does not exist: {name}."))
+                    })?;
                 if a.users.iter().any(|u| &u.role == name) {
-                    return Err(ProviderError::api(400, 300, format!("Role {name} still has members: reassign them first.")));
+                    return Err(ProviderError::api(
+                        400,
+                        300,
+                        format!("Role {name} still has members: reassign them first."),
+                    ));
                 }
                 a.roles.remove(i);
                 Ok(("delete_role".into(), name.clone(), None))
@@ -589,7 +764,11 @@ impl Cloud {
             .pending(email)
             .ok_or_else(|| ProviderError::api(404, 1001, format!("No pending invitation for {email} (expired invitations cannot be accepted, U8).")))?;
         let target = self.accounts[ai].id.clone();
-        if let Some(own) = self.accounts.iter().find(|a| a.id != target && &a.owner == email) {
+        if let Some(own) = self
+            .accounts
+            .iter()
+            .find(|a| a.id != target && &a.owner == email)
+        {
             let others = own.users.iter().filter(|u| &u.email != email).count();
             if others > 0 || own.zoom_rooms > 0 {
                 return Err(refuse(
@@ -610,12 +789,17 @@ impl Cloud {
             moved_names = Some((ind.first_name, ind.last_name));
         }
         for a in self.accounts.iter_mut().filter(|a| a.id != target) {
-            if let Some(i) = a.users.iter().position(|u| &u.email == email && u.status != SimStatus::Pending) {
+            if let Some(i) = a
+                .users
+                .iter()
+                .position(|u| &u.email == email && u.status != SimStatus::Pending)
+            {
                 let u = a.users.remove(i);
                 moved_names = Some((u.first_name, u.last_name));
             }
         }
-        self.accounts.retain(|a| !(a.id != target && &a.owner == email));
+        self.accounts
+            .retain(|a| !(a.id != target && &a.owner == email));
         let id = self.fresh_id("u");
         let u = &mut self.accounts[ai].users[ui];
         u.status = SimStatus::Active;
@@ -630,19 +814,31 @@ impl Cloud {
                 u.last_name = l;
             }
         }
-        self.record(&target, email.as_str(), "accept_invitation", email.as_str(), None);
+        self.record(
+            &target,
+            email.as_str(),
+            "accept_invitation",
+            email.as_str(),
+            None,
+        );
         Ok(target)
     }
 
     /// The invited person declines: the pending user leaves the account.
     pub fn decline(&mut self, email: &Email) -> Result<String, ProviderError> {
         self.expire_invitations();
-        let (ai, ui) = self
-            .pending(email)
-            .ok_or_else(|| ProviderError::api(404, 1001, format!("No pending invitation for {email}.")))?;
+        let (ai, ui) = self.pending(email).ok_or_else(|| {
+            ProviderError::api(404, 1001, format!("No pending invitation for {email}."))
+        })?;
         self.accounts[ai].users.remove(ui);
         let target = self.accounts[ai].id.clone();
-        self.record(&target, email.as_str(), "decline_invitation", email.as_str(), None);
+        self.record(
+            &target,
+            email.as_str(),
+            "decline_invitation",
+            email.as_str(),
+            None,
+        );
         Ok(target)
     }
 
@@ -658,7 +854,10 @@ impl Cloud {
     /// Where a user of some account is.
     pub fn locate(&self, email: &Email) -> Option<(usize, usize)> {
         self.accounts.iter().enumerate().find_map(|(ai, a)| {
-            a.users.iter().position(|u| &u.email == email).map(|ui| (ai, ui))
+            a.users
+                .iter()
+                .position(|u| &u.email == email)
+                .map(|ui| (ai, ui))
         })
     }
 }
@@ -678,6 +877,10 @@ fn apply_patch(u: &mut SimUser, p: &ProfilePatch) {
         u.manager = m.clone();
     }
     if let Some(attrs) = &p.custom_attributes {
-        u.custom_attributes = attrs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (k.clone(), v.clone())).collect();
+        u.custom_attributes = attrs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
     }
 }

@@ -64,8 +64,8 @@ impl CloudFile {
             std::fs::create_dir_all(dir)
                 .map_err(|e| ProviderError::State(format!("{}: {e}", dir.display())))?;
         }
-        let text = serde_json::to_string_pretty(cloud)
-            .map_err(|e| ProviderError::State(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(cloud).map_err(|e| ProviderError::State(e.to_string()))?;
         let tmp = self.path.with_extension("json.tmp");
         std::fs::write(&tmp, text)
             .and_then(|_| std::fs::rename(&tmp, &self.path))
@@ -201,9 +201,15 @@ impl Provider for SimProvider {
         Ok(emails
             .iter()
             .filter_map(|e| {
-                cloud
-                    .existing_elsewhere(&self.account, e)
-                    .map(|licensed| (e.clone(), ExistingZoomUser { email: e.clone(), licensed }))
+                cloud.existing_elsewhere(&self.account, e).map(|licensed| {
+                    (
+                        e.clone(),
+                        ExistingZoomUser {
+                            email: e.clone(),
+                            licensed,
+                        },
+                    )
+                })
             })
             .collect())
     }

@@ -14,7 +14,11 @@ pub const PAGE_SIZE: usize = 300;
 /// list calls Zoom would need: `GET /users` per status and page, `GET /groups`,
 /// chat groups, `GET /roles`, one `GET /roles/{id}` per custom role for its privileges,
 /// and the account's plan and seats.
-pub fn observe(cloud: &Cloud, account: &str, actor: &Email) -> Result<(Observed, u64), ProviderError> {
+pub fn observe(
+    cloud: &Cloud,
+    account: &str,
+    actor: &Email,
+) -> Result<(Observed, u64), ProviderError> {
     let a = cloud
         .accounts
         .iter()

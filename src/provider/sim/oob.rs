@@ -16,20 +16,30 @@ fn bad(msg: impl Into<String>) -> ProviderError {
 /// `department`, `jobTitle`, `location`, `manager`, `group`, `status`). Each edit goes
 /// through the same account rules as roster's calls (seats, owner protection), without
 /// the privilege check: it stands for the user or another admin in the portal.
-pub fn edit_user(cloud: &mut Cloud, email: &Email, sets: &[(String, String)]) -> Result<(), ProviderError> {
+pub fn edit_user(
+    cloud: &mut Cloud,
+    email: &Email,
+    sets: &[(String, String)],
+) -> Result<(), ProviderError> {
     let (ai, ui) = cloud
         .locate(email)
         .ok_or_else(|| bad(format!("{email} is not a user of any simulated account")))?;
     let account = cloud.accounts[ai].id.clone();
     let current_groups = cloud.accounts[ai].users[ui].groups.clone();
-    let actor = Actor { email: email.clone(), out_of_band: true };
+    let actor = Actor {
+        email: email.clone(),
+        out_of_band: true,
+    };
     let mut ops = Vec::new();
     for (key, value) in sets {
         let text = |v: &str| Some(v.to_string());
         let patch = |f: &dyn Fn(&mut ProfilePatch)| {
             let mut p = ProfilePatch::default();
             f(&mut p);
-            Op::UpdateProfile { email: email.clone(), patch: p }
+            Op::UpdateProfile {
+                email: email.clone(),
+                patch: p,
+            }
         };
         let op = match key.as_str() {
             "firstName" => patch(&|p| p.first_name = text(value)),
@@ -47,17 +57,26 @@ pub fn edit_user(cloud: &mut Cloud, email: &Email, sets: &[(String, String)]) ->
             }
             "type" => Op::ChangeUserType {
                 email: email.clone(),
-                to: UserType::parse(value).ok_or_else(|| bad(format!("type: {value} is not basic, licensed or on-prem")))?,
+                to: UserType::parse(value).ok_or_else(|| {
+                    bad(format!("type: {value} is not basic, licensed or on-prem"))
+                })?,
             },
-            "role" => Op::ChangeRole { email: email.clone(), to: RoleName::parse(value) },
+            "role" => Op::ChangeRole {
+                email: email.clone(),
+                to: RoleName::parse(value),
+            },
             "group" => Op::SetGroup {
                 email: email.clone(),
                 group: (!value.is_empty()).then(|| value.clone()),
                 remove_from: current_groups.clone(),
             },
             "status" => match value.as_str() {
-                "inactive" | "deactivated" => Op::DeactivateUser { email: email.clone() },
-                "active" => Op::ActivateUser { email: email.clone() },
+                "inactive" | "deactivated" => Op::DeactivateUser {
+                    email: email.clone(),
+                },
+                "active" => Op::ActivateUser {
+                    email: email.clone(),
+                },
                 _ => return Err(bad(format!("status: {value} is not active or inactive"))),
             },
             other => {
@@ -79,9 +98,16 @@ pub fn edit_user(cloud: &mut Cloud, email: &Email, sets: &[(String, String)]) ->
 
 /// Moves the clock forward by `+Nd`, `+Nh` or `+Nm`, then expires invitations (U8).
 pub fn advance_clock(cloud: &mut Cloud, by: &str) -> Result<(), ProviderError> {
-    let d = parse_offset(by).ok_or_else(|| bad(format!("clock {by}: expected +Nd, +Nh or +Nm (e.g. +31d)")))?;
+    let d = parse_offset(by)
+        .ok_or_else(|| bad(format!("clock {by}: expected +Nd, +Nh or +Nm (e.g. +31d)")))?;
     cloud.clock += d;
-    cloud.record("", "clock", "advance_clock", by, Some(cloud.clock.to_rfc3339()));
+    cloud.record(
+        "",
+        "clock",
+        "advance_clock",
+        by,
+        Some(cloud.clock.to_rfc3339()),
+    );
     cloud.expire_invitations();
     Ok(())
 }
@@ -108,13 +134,19 @@ pub fn add_individual(
     last_name: Option<String>,
 ) -> Result<(), ProviderError> {
     if cloud.individuals.iter().any(|i| i.email == email)
-        || cloud.locate(&email).is_some_and(|(ai, ui)| cloud.accounts[ai].users[ui].status != SimStatus::Pending)
+        || cloud
+            .locate(&email)
+            .is_some_and(|(ai, ui)| cloud.accounts[ai].users[ui].status != SimStatus::Pending)
     {
         return Err(bad(format!("{email} already has a Zoom user")));
     }
     cloud.individuals.push(Individual {
         email: email.clone(),
-        user_type: if licensed { UserType::Licensed } else { UserType::Basic },
+        user_type: if licensed {
+            UserType::Licensed
+        } else {
+            UserType::Basic
+        },
         first_name,
         last_name,
     });

@@ -1,0 +1,248 @@
+//! Loading rules that need no binary: defaults, secrets, cross-file checks.
+
+use super::load_dir;
+use crate::model::{Email, ProviderConfig, RoleName, SecretRef, UserType};
+
+fn dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().expect("tmp");
+    for (rel, text) in files {
+        let p = d.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    d
+}
+
+fn errors(files: &[(&str, &str)]) -> Vec<String> {
+    let d = dir(files);
+    load_dir(d.path())
+        .expect_err("errors expected")
+        .0
+        .iter()
+        .map(|e| e.to_string())
+        .collect()
+}
+
+const ACCOUNT: &str = "kind: Account\nname: acme\nowner: owner@acme.com\n";
+
+fn e(s: &str) -> Email {
+    Email::parse(s).expect("email")
+}
+
+#[test]
+fn defaults_apply_own_then_list_then_domain_then_account() {
+    let d = dir(&[
+        (
+            "account.yaml",
+            "kind: Account\nname: acme\nowner: owner@acme.com\ndefaults:\n  userType: basic\n  group: all\n  chatGroup: general\n  domains:\n    eng.acme.com: { userType: licensed, group: eng }\n",
+        ),
+        (
+            "users.yaml",
+            "kind: Users\ndefaults: { group: sales }\nitems:\n  - { email: a@acme.com }\n  - { email: b@eng.acme.com }\n  - { email: c@acme.com, group: own }\n---\nkind: User\nemail: d@eng.acme.com\n---\nkind: User\nemail: Owner@Acme.com\n",
+        ),
+    ]);
+    let m = load_dir(d.path()).expect("valid");
+    let acme = &m.accounts["acme"];
+    let u = |s: &str| &acme.users[&e(s)].spec;
+    assert_eq!(
+        u("a@acme.com").group.as_deref(),
+        Some("sales"),
+        "list defaults beat account defaults"
+    );
+    assert_eq!(
+        u("b@eng.acme.com").group.as_deref(),
+        Some("sales"),
+        "list defaults beat domain defaults"
+    );
+    assert_eq!(
+        u("b@eng.acme.com").user_type,
+        Some(UserType::Licensed),
+        "domain type where the list says nothing"
+    );
+    assert_eq!(
+        u("c@acme.com").group.as_deref(),
+        Some("own"),
+        "own field first"
+    );
+    assert_eq!(
+        u("d@eng.acme.com").group.as_deref(),
+        Some("eng"),
+        "domain defaults beat account defaults"
+    );
+    assert_eq!(u("a@acme.com").user_type, Some(UserType::Basic));
+    assert!(
+        u("a@acme.com")
+            .chat_groups
+            .as_ref()
+            .is_some_and(|g| g.contains("general"))
+    );
+    assert_eq!(u("a@acme.com").role, Some(RoleName::Member));
+    assert_eq!(
+        u("owner@acme.com").role,
+        Some(RoleName::Owner),
+        "emails are lower-cased and the owner keeps its role"
+    );
+}
+
+#[test]
+fn secrets_are_references_never_inline() {
+    let bad = errors(&[(
+        "account.yaml",
+        "kind: Account\nname: acme\nowner: o@acme.com\nprovider:\n  zoom:\n    accountId: abc\n    clientId: { env: ID }\n    clientSecret: { env: SECRET }\n",
+    )]);
+    assert!(
+        bad.iter()
+            .any(|e| e.contains("account.yaml:6:16") && e.contains("never the secret itself")),
+        "{bad:?}"
+    );
+    let d = dir(&[(
+        "account.yaml",
+        "kind: Account\nname: acme\nowner: o@acme.com\nprovider:\n  zoom:\n    accountId: { env: ACC }\n    clientId: { env: ID }\n    clientSecret: { file: secret.txt }\n",
+    )]);
+    let m = load_dir(d.path()).expect("valid");
+    let ProviderConfig::Zoom(z) = &m.accounts["acme"].account.provider else {
+        panic!("zoom")
+    };
+    assert_eq!(z.account_id, SecretRef::Env("ACC".into()));
+    assert_eq!(
+        z.client_secret,
+        SecretRef::File(d.path().join("secret.txt"))
+    );
+}
+
+#[test]
+fn u8_resend_after_must_come_before_expiry() {
+    let errs = errors(&[(
+        "account.yaml",
+        &format!("{ACCOUNT}policy:\n  invitations:\n    resendAfter: 30d\n"),
+    )]);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("error[U8]") && e.contains("account.yaml:6:18")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn later_kinds_are_named_not_silently_ignored() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        ("org.yaml", "kind: Organization\nname: Acme Group\n"),
+    ]);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("org.yaml:1:7") && e.contains("not supported by this version")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn several_accounts_need_an_account_field() {
+    let errs = errors(&[
+        (
+            "a.yaml",
+            "kind: Account\nname: a\nowner: o@a.com\n---\nkind: Account\nname: b\nowner: o@b.com\n",
+        ),
+        (
+            "u.yaml",
+            "kind: User\nemail: x@a.com\n---\nkind: User\naccount: c\nemail: y@a.com\n",
+        ),
+    ]);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("u.yaml:2:8") && e.contains("several accounts")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("u.yaml:5:10") && e.contains("no Account named `c`")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn u7_the_owner_cannot_be_declared_with_another_role_nor_others_as_owner() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        (
+            "u.yaml",
+            "kind: User\nemail: owner@acme.com\nrole: admin\n---\nkind: User\nemail: x@acme.com\nrole: owner\n",
+        ),
+    ]);
+    assert_eq!(
+        errs.iter().filter(|e| e.contains("error[U7]")).count(),
+        2,
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn u11_user_attributes_must_be_declared_on_the_account() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        (
+            "u.yaml",
+            "kind: User\nemail: x@acme.com\ncustomAttributes: { site: Paris }\n",
+        ),
+    ]);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("u.yaml:3:21") && e.contains("error[U11]")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn unknown_csv_columns_are_reported_on_row_1() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        ("i.yaml", "kind: UserImport\nfile: p.csv\n"),
+        ("p.csv", "email,firstname\na@acme.com,A\n"),
+    ]);
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("p.csv:1:2") && e.contains("did you mean `firstName`")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn hidden_files_are_skipped_and_seeds_are_not_manifests() {
+    let d = dir(&[
+        (
+            "account.yaml",
+            "kind: Account\nname: acme\nowner: o@acme.com\nprovider: { sim: { seed: seed.yaml } }\n",
+        ),
+        ("seed.yaml", "clock: 2026-11-01T09:00:00Z\n"),
+        (".git/x.yaml", "not: a manifest\n"),
+        (".hidden.yaml", "kind: Nope\n"),
+    ]);
+    let m = load_dir(d.path()).expect("valid");
+    assert!(m.accounts.contains_key("acme"));
+}
+
+#[test]
+fn an_empty_folder_needs_an_account() {
+    let errs = errors(&[("notes.txt", "hello")]);
+    assert!(errs[0].contains("no Account document"), "{errs:?}");
+}
+
+#[test]
+fn bad_csv_cells_are_all_reported_with_row_and_column() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        ("i.yaml", "kind: UserImport\nfile: p.csv\n"),
+        (
+            "p.csv",
+            "email,type,addons\nnope,basic,\nb@acme.com,gold,\nc@acme.com,basic,teleport\n",
+        ),
+    ]);
+    for at in ["p.csv:2:1", "p.csv:3:2", "p.csv:4:3"] {
+        assert!(
+            errs.iter().any(|e| e.contains(at)),
+            "missing {at}: {errs:?}"
+        );
+    }
+    assert!(errs.iter().any(|e| e.contains("error[U2]")), "{errs:?}");
+    assert!(errs.iter().any(|e| e.contains("error[U3]")), "{errs:?}");
+}
