@@ -45,10 +45,16 @@ pub async fn observe(
 ) -> Result<(Observed, u64), ReconcileError> {
     let before = provider.calls();
     let mut observed = provider.refresh().await?;
+    // Users the plan would add (an expired `expires` removes, it never adds).
+    let today = observed.observed_at.date_naive();
     let absent: Vec<_> = desired
         .users
         .values()
-        .filter(|u| u.status != DesiredStatus::Absent && !observed.users.contains_key(&u.email))
+        .filter(|u| {
+            u.status != DesiredStatus::Absent
+                && u.expires.is_none_or(|day| day > today)
+                && !observed.users.contains_key(&u.email)
+        })
         .map(|u| u.email.clone())
         .collect();
     if !absent.is_empty() {

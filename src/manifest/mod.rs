@@ -54,7 +54,13 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
     let mut out = Vec::new();
     collect_files(dir, &mut files, &mut out);
     files.sort();
-    let mut parsed = Vec::new();
+    // Documents are read file by file so only one file's tree is held at a time. A
+    // document without `kind` is held back: it may be the simulator seed an Account names
+    // (`provider.sim.seed`), which is not a manifest; it is reported once every Account
+    // has been seen.
+    let mut seeds: Vec<std::path::PathBuf> = Vec::new();
+    let mut kindless: Vec<(std::path::PathBuf, String, tree::Node)> = Vec::new();
+    let mut raw = kinds::Raw::default();
     for path in &files {
         let rel = path
             .strip_prefix(dir)
@@ -75,38 +81,46 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
                 continue;
             }
         };
-        match tree::parse(&text) {
-            Ok(docs) => parsed.push((path.clone(), rel, docs)),
-            Err(e) => sink.format(e.pos, format!("YAML syntax error: {}", e.message)),
-        }
-    }
-    // A simulator seed named by an Account (`provider.sim.seed`) is not a manifest.
-    let seeds: Vec<std::path::PathBuf> = parsed
-        .iter()
-        .flat_map(|(path, _, docs)| docs.iter().filter_map(move |d| seed_of(d, path)))
-        .filter_map(|p| p.canonicalize().ok())
-        .collect();
-    let mut raw = kinds::Raw::default();
-    for (path, rel, docs) in &parsed {
-        if path.canonicalize().is_ok_and(|p| seeds.contains(&p)) {
-            continue;
-        }
-        let mut sink = fields::Sink {
-            file: rel,
-            kind: None,
-            out: &mut out,
+        let docs = match tree::parse(&text) {
+            Ok(docs) => docs,
+            Err(e) => {
+                sink.format(e.pos, format!("YAML syntax error: {}", e.message));
+                continue;
+            }
         };
         let file = kinds::FileCtx {
-            rel,
+            rel: &rel,
             dir: path.parent().unwrap_or(dir),
             root: dir,
         };
         for doc in docs {
+            seeds.extend(seed_of(&doc, path).and_then(|p| p.canonicalize().ok()));
+            if !doc.is_null() && get(&doc, "kind").is_none() {
+                kindless.push((path.clone(), rel.clone(), doc));
+                continue;
+            }
             sink.kind = None;
-            kinds::read_document(doc, &file, &mut sink, &mut raw);
+            kinds::read_document(&doc, &file, &mut sink, &mut raw);
         }
     }
+    for (path, rel, doc) in kindless {
+        if path.canonicalize().is_ok_and(|p| seeds.contains(&p)) {
+            continue;
+        }
+        let mut sink = fields::Sink {
+            file: &rel,
+            kind: None,
+            out: &mut out,
+        };
+        let file = kinds::FileCtx {
+            rel: &rel,
+            dir: path.parent().unwrap_or(dir),
+            root: dir,
+        };
+        kinds::read_document(&doc, &file, &mut sink, &mut raw);
+    }
     let accounts = assemble::assemble(raw, &mut out);
+    out.sort_by(|a, b| a.source.cmp(&b.source));
     if out.is_empty() {
         Ok(Manifests { accounts })
     } else {
@@ -143,18 +157,22 @@ fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>, out: &mut Vec<
 
 /// The seed file an Account document names, resolved next to its manifest.
 fn seed_of(doc: &tree::Node, path: &Path) -> Option<std::path::PathBuf> {
-    let get = |n: &tree::Node, key: &str| match &n.value {
-        tree::Value::Map(entries) => entries
-            .iter()
-            .find(|(k, _)| k.scalar() == Some(key))
-            .map(|(_, v)| v.clone()),
-        _ => None,
-    };
     if get(doc, "kind")?.scalar()? != "Account" {
         return None;
     }
-    let seed = get(&get(&get(doc, "provider")?, "sim")?, "seed")?;
+    let seed = get(get(get(doc, "provider")?, "sim")?, "seed")?;
     Some(path.parent()?.join(seed.scalar()?))
+}
+
+/// The value of `key` in a mapping node.
+fn get<'a>(node: &'a tree::Node, key: &str) -> Option<&'a tree::Node> {
+    match &node.value {
+        tree::Value::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.scalar() == Some(key))
+            .map(|(_, v)| v),
+        _ => None,
+    }
 }
 #[cfg(test)]
 mod tests;
