@@ -16,6 +16,9 @@ pub enum SimCommand {
     },
     /// Print the simulated cloud as JSON (accounts, users, individuals, clock, log).
     Show,
+    /// Serve the simulated cloud over HTTP with Zoom's REST paths, OAuth token endpoint,
+    /// pagination and rate limits; prints `listening on http://ADDR` first.
+    Serve(ServeArgs),
     /// Move the simulator's clock forward: `+31d`, `+12h`, `+90m` (expires invitations, U8).
     Clock {
         /// Offset.
@@ -58,6 +61,44 @@ pub enum SimCommand {
     },
 }
 
+/// `roster sim serve` options.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9900")]
+    pub listen: String,
+    /// Seed to start from when the state folder has no simulated cloud yet.
+    #[arg(long)]
+    pub seed: Option<PathBuf>,
+    /// OAuth client id the token endpoint accepts.
+    #[arg(long, env = "ROSTER_SIM_CLIENT_ID", default_value = "roster-sim")]
+    pub client_id: String,
+    /// OAuth client secret the token endpoint accepts.
+    #[arg(long, env = "ROSTER_SIM_CLIENT_SECRET", hide_env_values = true)]
+    pub client_secret: String,
+    /// Access-token lifetime in seconds (Zoom: 3600).
+    #[arg(long, default_value_t = 3600)]
+    pub token_ttl: u64,
+    /// `next_page_token` lifetime in seconds (Zoom: 900).
+    #[arg(long, default_value_t = 900)]
+    pub page_token_ttl: u64,
+    /// Share of requests answered 500 (half of the changing ones after the change).
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Milliseconds added to every request.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Length of each burst of 429 answers (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub burst_429: u32,
+    /// Requests between two bursts of 429.
+    #[arg(long, default_value_t = 40)]
+    pub burst_every: u32,
+    /// Seed of the fault generator.
+    #[arg(long, default_value_t = 7)]
+    pub fault_seed: u64,
+}
+
 fn email(raw: &str) -> Result<Email, ProviderError> {
     Email::parse(raw).map_err(|e| ProviderError::Config(format!("{raw}: {e}")))
 }
@@ -85,6 +126,31 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
                 cloud.individuals.len(),
                 cloud.clock.to_rfc3339()
             );
+        }
+        SimCommand::Serve(a) => {
+            let cloud = match (&a.seed, file.exists()) {
+                (_, true) => file.load()?,
+                (Some(seed), false) => read_seed(seed)?,
+                (None, false) => {
+                    return Err(ProviderError::Config(format!(
+                        "no simulated cloud under {}: pass --seed FILE or run `roster sim seed FILE` first",
+                        state_dir.display()
+                    )));
+                }
+            };
+            file.save(&cloud)?;
+            let cfg = crate::provider::sim::serve::ServeConfig {
+                client_id: a.client_id,
+                client_secret: a.client_secret,
+                token_ttl: std::time::Duration::from_secs(a.token_ttl),
+                page_token_ttl: std::time::Duration::from_secs(a.page_token_ttl),
+                fail_rate: a.fail_rate,
+                latency: std::time::Duration::from_millis(a.latency_ms),
+                burst_429: a.burst_429,
+                burst_every: a.burst_every,
+                seed: a.fault_seed,
+            };
+            crate::provider::sim::serve::serve(&a.listen, file, cloud, cfg).await?;
         }
         SimCommand::Show => {
             let cloud = load(&file, state_dir)?;

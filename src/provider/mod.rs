@@ -5,6 +5,7 @@
 //! of manifests.
 
 pub mod sim;
+pub mod wire;
 
 use crate::model::{Email, ExistingZoomUser, Observed, Rule};
 use crate::plan::Op;

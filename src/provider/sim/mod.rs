@@ -7,6 +7,7 @@ pub mod cloud;
 pub mod engine;
 mod observe;
 pub mod oob;
+pub mod serve;
 #[cfg(test)]
 mod tests;
 
