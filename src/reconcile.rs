@@ -4,7 +4,9 @@
 //! confirmation in between.
 
 use crate::apply::{self, ApplyConfig, ApplyError, ApplyReport};
-use crate::model::{Desired, DesiredStatus, LastApplied, Observed};
+use crate::model::{
+    Desired, DesiredStatus, LastApplied, Observed, ObservedStatus, UserField, UserSpec,
+};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::provider::{Provider, ProviderError};
 use crate::store::{Lease, Store, StoreError};
@@ -59,6 +61,14 @@ pub async fn observe(
         .collect();
     if !absent.is_empty() {
         observed.existing_elsewhere = provider.lookup_emails(&absent).await?;
+        for (email, sent) in provider.expired_invitations(&absent).await? {
+            observed.expired_invitations.entry(email).or_insert(sent);
+        }
+    }
+    let unobserved = provider.unobserved_fields();
+    if !unobserved.is_empty() {
+        let last = store.load_last_applied(&desired.account.name).await?;
+        fill_unobserved(desired, &mut observed, &last, unobserved, provider).await?;
     }
     store
         .save_observed(&desired.account.name, &observed)
@@ -66,6 +76,87 @@ pub async fn observe(
     let calls = provider.calls().saturating_sub(before);
     tracing::info!(account = %desired.account.name, users = observed.users.len(), provider_calls = calls, "observed the account");
     Ok((observed, calls))
+}
+
+/// Fills the fields a provider cannot list (Zoom: job title, location, manager, add-ons).
+/// Where roster set the field before, the value it set stands in for the observation
+/// (drift on such a field is not seen, docs/zoom-provider.md); where it never did and the
+/// manifests name the field, the user is read once with [`Provider::read_details`].
+async fn fill_unobserved(
+    desired: &Desired,
+    observed: &mut Observed,
+    last: &LastApplied,
+    fields: &[UserField],
+    provider: &dyn Provider,
+) -> Result<(), ProviderError> {
+    let mut to_read = Vec::new();
+    for (email, ou) in observed.users.iter_mut() {
+        if ou.status == ObservedStatus::Pending {
+            continue;
+        }
+        let before = last.users.get(email);
+        let wanted = desired.users.get(email);
+        let mut read = false;
+        for f in fields {
+            match before.filter(|l| names(l, *f)) {
+                Some(l) => copy_field(l, &mut ou.spec, *f),
+                None => read |= wanted.is_some_and(|d| names(&d.spec, *f)),
+            }
+        }
+        if read {
+            to_read.push(email.clone());
+        }
+    }
+    if to_read.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(
+        users = to_read.len(),
+        "reading fields the list does not return, once per user"
+    );
+    let details = provider.read_details(&to_read).await?;
+    for (email, spec) in details {
+        if let Some(ou) = observed.users.get_mut(&email) {
+            for f in fields {
+                copy_field(&spec, &mut ou.spec, *f);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn names(s: &UserSpec, f: UserField) -> bool {
+    match f {
+        UserField::FirstName => s.first_name.is_some(),
+        UserField::LastName => s.last_name.is_some(),
+        UserField::Type => s.user_type.is_some(),
+        UserField::Addons => s.addons.is_some(),
+        UserField::Role => s.role.is_some(),
+        UserField::Group => s.group.is_some(),
+        UserField::ChatGroups => s.chat_groups.is_some(),
+        UserField::Department => s.department.is_some(),
+        UserField::Manager => s.manager.is_some(),
+        UserField::JobTitle => s.job_title.is_some(),
+        UserField::Location => s.location.is_some(),
+        UserField::CustomAttributes => s.custom_attributes.is_some(),
+    }
+}
+
+fn copy_field(from: &UserSpec, to: &mut UserSpec, f: UserField) {
+    match f {
+        UserField::FirstName => to.first_name = from.first_name.clone(),
+        UserField::LastName => to.last_name = from.last_name.clone(),
+        UserField::Type => to.user_type = from.user_type,
+        UserField::Addons => to.addons = from.addons.clone(),
+        UserField::Role => to.role = from.role.clone(),
+        UserField::Group => to.group = from.group.clone(),
+        UserField::ChatGroups => to.chat_groups = from.chat_groups.clone(),
+        UserField::Department => to.department = from.department.clone(),
+        UserField::Manager => to.manager = from.manager.clone(),
+        UserField::JobTitle => to.job_title = from.job_title.clone(),
+        UserField::Location => to.location = from.location.clone(),
+        UserField::CustomAttributes => to.custom_attributes = from.custom_attributes.clone(),
+    }
 }
 
 /// Observes and plans.

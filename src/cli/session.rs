@@ -43,7 +43,10 @@ fn redact_url(url: &str) -> String {
 pub fn open_provider(desired: &Desired, state: &Path) -> Result<Arc<dyn Provider>, Failure> {
     match &desired.account.provider {
         ProviderConfig::Sim(cfg) => {
-            let id = cfg.account_id.clone().unwrap_or_else(|| desired.account.name.clone());
+            let id = cfg
+                .account_id
+                .clone()
+                .unwrap_or_else(|| desired.account.name.clone());
             let p = SimProvider::open(
                 state,
                 &id,
@@ -53,9 +56,7 @@ pub fn open_provider(desired: &Desired, state: &Path) -> Result<Arc<dyn Provider
             )?;
             Ok(Arc::new(p))
         }
-        ProviderConfig::Zoom(_) => Err(Failure::msg(
-            "provider zoom is not available in this version yet; use the embedded simulator (provider: sim)".to_string(),
-        )),
+        ProviderConfig::Zoom(cfg) => Ok(Arc::new(crate::provider::zoom::ZoomProvider::new(cfg)?)),
     }
 }
 

@@ -330,9 +330,10 @@ pub struct Observed {
     pub chat_groups: BTreeMap<String, ObservedGroup>,
     /// Roles by name (built-ins included).
     pub roles: BTreeMap<String, ObservedRole>,
-    /// Invitations the provider knows expired (U8), by email, with when they were sent.
+    /// Invitations the provider knows expired (U8), by email, with when they were sent
+    /// when the provider can tell (the simulator can; Zoom only answers 1120).
     #[serde(default)]
-    pub expired_invitations: BTreeMap<Email, Timestamp>,
+    pub expired_invitations: BTreeMap<Email, Option<Timestamp>>,
     /// Emails outside the account that already have a Zoom user (U5, I6): only looked up for
     /// the desired users absent from the account.
     #[serde(default)]

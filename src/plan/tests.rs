@@ -408,8 +408,10 @@ fn u8_pending_invitation_older_than_resend_after_is_resent() {
 fn u8_expired_invitation_is_sent_again() {
     let d = desired(vec![du("late@acme.com", |_| {})]);
     let mut o = observed(vec![]);
-    o.expired_invitations
-        .insert(email("late@acme.com"), now() - chrono::Duration::days(40));
+    o.expired_invitations.insert(
+        email("late@acme.com"),
+        Some(now() - chrono::Duration::days(40)),
+    );
     let p = run(&d, &o, &LastApplied::default());
     assert_eq!(actions(&p), vec!["resend_invitation user/late@acme.com"]);
     assert!(

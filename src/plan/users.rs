@@ -135,25 +135,35 @@ fn add_user(cx: &mut Ctx<'_>, pools: &mut Pools, du: &DesiredUser, target: &str)
         return;
     }
     let user_type = desired_type(du);
-    let expired_at =
-        cx.o.expired_invitations
-            .get(&du.email)
-            .copied()
-            .or_else(|| {
-                cx.l.invitations.get(&du.email).copied().filter(|sent| {
-                    *sent + chrono::Duration::days(INVITATION_LIFETIME_DAYS) <= cx.now
-                })
-            });
+    let recorded = cx.l.invitations.get(&du.email).copied();
+    let expired_at: Option<Option<crate::model::Timestamp>> = cx
+        .o
+        .expired_invitations
+        .get(&du.email)
+        .map(|sent| sent.or(recorded))
+        .or_else(|| {
+            recorded
+                .filter(|sent| *sent + chrono::Duration::days(INVITATION_LIFETIME_DAYS) <= cx.now)
+                .map(Some)
+        });
     let (action, rule, reason, op) = if let Some(sent) = expired_at {
-        let expired = sent + chrono::Duration::days(INVITATION_LIFETIME_DAYS);
+        let when = match sent {
+            Some(sent) => format!(
+                "the invitation sent on {} expired on {}",
+                sent.format("%Y-%m-%d"),
+                (sent + chrono::Duration::days(INVITATION_LIFETIME_DAYS)).format("%Y-%m-%d")
+            ),
+            None => {
+                "the invitation expired unanswered (Zoom answers 1120; when it was sent is unknown)"
+                    .to_string()
+            }
+        };
         (
             Action::ResendInvitation,
             Rule::U8,
             format!(
-                "declared in {}; the invitation sent on {} expired on {} (U8: 30 days), so it is sent again",
-                du.source,
-                sent.format("%Y-%m-%d"),
-                expired.format("%Y-%m-%d")
+                "declared in {}; {when} (U8: 30 days), so it is sent again",
+                du.source
             ),
             Op::ResendInvitation {
                 email: du.email.clone(),

@@ -6,8 +6,9 @@
 
 pub mod sim;
 pub mod wire;
+pub mod zoom;
 
-use crate::model::{Email, ExistingZoomUser, Observed, Rule};
+use crate::model::{Email, ExistingZoomUser, Observed, Rule, UserField, UserSpec};
 use crate::plan::Op;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -69,6 +70,7 @@ pub fn rule_for_code(code: i64) -> Option<Rule> {
         1009 => Some(Rule::I3),
         1120 => Some(Rule::U8),
         1117 | 1108 => Some(Rule::U7),
+        1107 => Some(Rule::U13),
         200 => Some(Rule::U1),
         _ => None,
     }
@@ -98,6 +100,32 @@ pub trait Provider: Send + Sync {
             out.push(self.execute(op).await);
         }
         out
+    }
+
+    /// Of some emails absent from the account, those whose invitation expired (U8), with
+    /// the send time when known. Providers that list expired invitations in `refresh`
+    /// leave the default.
+    async fn expired_invitations(
+        &self,
+        _emails: &[Email],
+    ) -> Result<BTreeMap<Email, Option<crate::model::Timestamp>>, ProviderError> {
+        Ok(BTreeMap::new())
+    }
+
+    /// User fields the refresh cannot see with list calls (Zoom's `GET /users` has no job
+    /// title, location, manager or add-ons). `reconcile::observe` fills them from what
+    /// roster last set, or, for a field roster never set, with [`Provider::read_details`].
+    fn unobserved_fields(&self) -> &'static [UserField] {
+        &[]
+    }
+
+    /// Reads the [`Provider::unobserved_fields`] of some users (one read per user: used
+    /// once per user, the first time roster manages such a field).
+    async fn read_details(
+        &self,
+        _emails: &[Email],
+    ) -> Result<BTreeMap<Email, UserSpec>, ProviderError> {
+        Ok(BTreeMap::new())
     }
 
     /// Number of provider calls made so far (API requests for `zoom`, operations for `sim`),

@@ -79,7 +79,11 @@ pub fn observe(
                     )
                 })
                 .collect(),
-            expired_invitations: a.expired_invitations.clone(),
+            expired_invitations: a
+                .expired_invitations
+                .iter()
+                .map(|(e, sent)| (e.clone(), Some(*sent)))
+                .collect(),
             existing_elsewhere: Default::default(),
         },
         calls,

@@ -1,0 +1,201 @@
+//! `provider: zoom`: the real Zoom REST API (docs/zoom-provider.md). Refresh is list calls
+//! only; every planned operation maps to Zoom's documented path and payload; role changes
+//! and group additions go 30 users per call; a create is never repeated blindly (the
+//! user, group or role is looked up first).
+
+mod http;
+pub mod limiter;
+mod ops;
+mod refresh;
+
+use crate::model::{
+    AccountPlan, Email, ExistingZoomUser, Observed, SecretRef, UserField, UserSpec, ZoomConfig,
+};
+use crate::plan::Op;
+use crate::provider::{Provider, ProviderError};
+use async_trait::async_trait;
+pub use http::Credentials;
+use http::Http;
+use std::collections::BTreeMap;
+use tokio::sync::Mutex;
+
+/// Resolves a secret reference (`{env}` or `{file}`); the value is never logged.
+pub fn resolve_secret(what: &str, s: &SecretRef) -> Result<String, ProviderError> {
+    match s {
+        SecretRef::Env(var) => std::env::var(var)
+            .map(|v| v.trim().to_string())
+            .map_err(|_| {
+                ProviderError::Config(format!("{what}: environment variable {var} is not set"))
+            }),
+        SecretRef::File(path) => std::fs::read_to_string(path)
+            .map(|v| v.trim().to_string())
+            .map_err(|e| {
+                ProviderError::Config(format!("{what}: cannot read {}: {e}", path.display()))
+            }),
+    }
+}
+
+/// What the last refresh learnt that operations need: ids by name and email.
+#[derive(Debug, Default, Clone)]
+pub struct Ids {
+    /// User ids by email (active and deactivated users).
+    pub users: BTreeMap<Email, String>,
+    /// The role each user holds (role id).
+    pub user_role: BTreeMap<Email, String>,
+    /// User group ids by name.
+    pub groups: BTreeMap<String, String>,
+    /// Contact group ids by name (roster's chat groups).
+    pub chat_groups: BTreeMap<String, String>,
+    /// Role ids by roster's role name (`owner`, `admin`, `member` or custom).
+    pub roles: BTreeMap<String, String>,
+}
+
+/// The Zoom provider for one account.
+pub struct ZoomProvider {
+    http: Http,
+    account_id: String,
+    plan: AccountPlan,
+    page_size: u32,
+    ids: Mutex<Ids>,
+}
+
+impl ZoomProvider {
+    /// Builds the provider from the Account's `provider.zoom`, resolving its secrets.
+    pub fn new(cfg: &ZoomConfig) -> Result<ZoomProvider, ProviderError> {
+        let creds = Credentials {
+            account_id: resolve_secret("provider.zoom.accountId", &cfg.account_id)?,
+            client_id: resolve_secret("provider.zoom.clientId", &cfg.client_id)?,
+            client_secret: resolve_secret("provider.zoom.clientSecret", &cfg.client_secret)?,
+        };
+        let business = cfg.plan == "business";
+        let page_size = std::env::var("ROSTER_ZOOM_PAGE_SIZE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| (1..=2000).contains(n))
+            .unwrap_or(300);
+        Ok(ZoomProvider {
+            account_id: creds.account_id.clone(),
+            http: Http::new(
+                &cfg.base_url,
+                &cfg.token_url,
+                creds,
+                business,
+                cfg.rate_share,
+            )?,
+            plan: if business {
+                AccountPlan::Business
+            } else {
+                AccountPlan::Pro
+            },
+            page_size,
+            ids: Mutex::new(Ids::default()),
+        })
+    }
+
+    /// Attempts repeated so far (429s, 5xx, timeouts).
+    pub fn retries(&self) -> u64 {
+        self.http.retries()
+    }
+}
+
+#[async_trait]
+impl Provider for ZoomProvider {
+    async fn refresh(&self) -> Result<Observed, ProviderError> {
+        let (mut observed, ids) = refresh::refresh(&self.http, self.plan, self.page_size).await?;
+        observed.account_id = self.account_id.clone();
+        *self.ids.lock().await = ids;
+        Ok(observed)
+    }
+
+    async fn lookup_emails(
+        &self,
+        emails: &[Email],
+    ) -> Result<BTreeMap<Email, ExistingZoomUser>, ProviderError> {
+        let mut out = BTreeMap::new();
+        for e in emails {
+            let (check, _): (crate::provider::wire::EmailCheck, _) = self
+                .http
+                .get(
+                    "/users/email",
+                    &[("email", e.to_string())],
+                    limiter::Label::Light,
+                )
+                .await?;
+            if check.existed_email {
+                // Zoom does not say whether the existing user is licensed (I6 cannot warn).
+                out.insert(
+                    e.clone(),
+                    ExistingZoomUser {
+                        email: e.clone(),
+                        licensed: false,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    async fn expired_invitations(
+        &self,
+        emails: &[Email],
+    ) -> Result<BTreeMap<Email, Option<crate::model::Timestamp>>, ProviderError> {
+        // `GET /users/{email}` answers 1120 for an invitation that expired unanswered.
+        let mut out = BTreeMap::new();
+        for e in emails {
+            match self
+                .http
+                .send::<()>(
+                    reqwest::Method::GET,
+                    &format!("/users/{e}"),
+                    &[],
+                    None,
+                    limiter::Label::Light,
+                    http::Retry::Safe,
+                )
+                .await
+            {
+                Err(ProviderError::Api { code: 1120, .. }) => {
+                    out.insert(e.clone(), None);
+                }
+                Ok(_) | Err(ProviderError::Api { code: 1001, .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn execute(&self, op: &Op) -> Result<(), ProviderError> {
+        let ids = self.ids.lock().await.clone();
+        let learnt = ops::execute(&self.http, &ids, op).await?;
+        if let Some((kind, name, id)) = learnt {
+            let mut ids = self.ids.lock().await;
+            match kind {
+                ops::Learnt::Group => ids.groups.insert(name, id),
+                ops::Learnt::ChatGroup => ids.chat_groups.insert(name, id),
+                ops::Learnt::Role => ids.roles.insert(name, id),
+            };
+        }
+        Ok(())
+    }
+
+    async fn execute_batch(&self, batch: &[Op]) -> Vec<Result<(), ProviderError>> {
+        let ids = self.ids.lock().await.clone();
+        ops::execute_batch(&self.http, &ids, batch).await
+    }
+
+    fn unobserved_fields(&self) -> &'static [UserField] {
+        refresh::UNLISTED
+    }
+
+    async fn read_details(
+        &self,
+        emails: &[Email],
+    ) -> Result<BTreeMap<Email, UserSpec>, ProviderError> {
+        let ids = self.ids.lock().await.clone();
+        refresh::details(&self.http, &ids, emails).await
+    }
+
+    fn calls(&self) -> u64 {
+        self.http.calls()
+    }
+}
