@@ -294,6 +294,11 @@ impl Http {
                         tokio::time::sleep(wait).await;
                         continue;
                     }
+                    if code == 4700 {
+                        return Err(ProviderError::Auth(format!(
+                            "the app's token lacks a scope that {method} {path} needs ({message}): add the scopes listed in docs/zoom-provider.md"
+                        )));
+                    }
                     if !status.is_server_error() {
                         return Err(ProviderError::api(status.as_u16(), code, message));
                     }
