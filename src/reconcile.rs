@@ -8,6 +8,7 @@ use crate::model::{
     Desired, DesiredStatus, LastApplied, Observed, ObservedStatus, UserField, UserSpec,
 };
 use crate::plan::{self, Plan, PlanOptions};
+
 use crate::provider::{Provider, ProviderError};
 use crate::store::{Lease, Store, StoreError};
 
@@ -65,6 +66,7 @@ pub async fn observe(
             observed.expired_invitations.entry(email).or_insert(sent);
         }
     }
+    fold_manual(desired, &mut observed, provider, store).await?;
     let unobserved = provider.unobserved_fields();
     if !unobserved.is_empty() {
         let last = store.load_last_applied(&desired.account.name).await?;
@@ -159,6 +161,132 @@ fn copy_field(from: &UserSpec, to: &mut UserSpec, f: UserField) {
     }
 }
 
+/// Marks the changes this provider cannot make as manual, with their portal steps and
+/// since when they are pending.
+pub async fn annotate_manual(
+    plan: &mut Plan,
+    provider: &dyn Provider,
+    store: &dyn Store,
+    account: &str,
+) -> Result<(), StoreError> {
+    if !plan
+        .changes
+        .iter()
+        .any(|c| provider.manual_steps(&c.op).is_some())
+    {
+        return Ok(());
+    }
+    let recorded = store.manual_changes(account).await?;
+    for c in &mut plan.changes {
+        if let Some(steps) = provider.manual_steps(&c.op) {
+            let since = recorded
+                .iter()
+                .find(|m| m.change_id == c.id && m.confirmed_at.is_none())
+                .map(|m| m.recorded_at);
+            c.manual = Some(crate::plan::ManualInfo {
+                steps,
+                pending_since: since,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What a provider cannot observe (Zoom: organizations, external contacts, personal
+/// contacts without a list) is rebuilt from roster's own records: confirmed manual
+/// changes, pending ones (still to do), LastApplied, and list calls per declared group.
+async fn fold_manual(
+    desired: &Desired,
+    observed: &mut Observed,
+    provider: &dyn Provider,
+    store: &dyn Store,
+) -> Result<(), ReconcileError> {
+    let wanted: Vec<(crate::model::Email, String)> = desired
+        .personal_contacts
+        .iter()
+        .flat_map(|(u, g)| g.keys().map(move |n| (u.clone(), n.clone())))
+        .collect();
+    if !wanted.is_empty()
+        && let Some(found) = provider.personal_contacts(&wanted).await?
+    {
+        for (user, groups) in found {
+            observed
+                .personal_contacts
+                .entry(user)
+                .or_default()
+                .extend(groups);
+        }
+    }
+    if observed.organization.known && observed.external_contacts.is_some() {
+        return Ok(());
+    }
+    let account = &desired.account.name;
+    let manual = store.manual_changes(account).await?;
+    let last = store.load_last_applied(account).await?;
+    if !observed.organization.known {
+        let org = &mut observed.organization;
+        for m in manual.iter().filter(|m| m.confirmed_at.is_some()) {
+            let at = m.confirmed_at;
+            match &m.op {
+                crate::plan::Op::CreateOrganization { name } => {
+                    org.organization = Some(crate::model::ObservedOrganization {
+                        name: name.clone(),
+                        owned: true,
+                        owner_email: observed.owner.clone(),
+                        members: Default::default(),
+                    });
+                }
+                crate::plan::Op::InviteAccount { email }
+                | crate::plan::Op::ResendAccountInvitation { email } => {
+                    if let Some(o) = org.organization.as_mut() {
+                        o.members.insert(
+                            email.clone(),
+                            crate::model::OrgMember {
+                                state: crate::model::LinkState::Sent,
+                                sent_at: at,
+                            },
+                        );
+                    }
+                }
+                crate::plan::Op::UnlinkAccount { email } => {
+                    if let Some(o) = org.organization.as_mut() {
+                        o.members.remove(email);
+                    }
+                }
+                crate::plan::Op::RequestLink { owner } => org.join_request = Some(owner.clone()),
+                crate::plan::Op::DeleteOrganization { .. } => org.organization = None,
+                _ => {}
+            }
+        }
+    }
+    if observed.external_contacts.is_none() {
+        let mut map: std::collections::BTreeMap<_, std::collections::BTreeMap<_, _>> = last
+            .external_contacts
+            .iter()
+            .map(|(u, cs)| {
+                (
+                    u.clone(),
+                    cs.iter()
+                        .map(|c| (c.clone(), crate::model::ContactState::Accepted))
+                        .collect(),
+                )
+            })
+            .collect();
+        for m in &manual {
+            if let crate::plan::Op::RemoveExternalContact { user, contact } = &m.op {
+                let entry = map.entry(user.clone()).or_default();
+                if m.confirmed_at.is_none() {
+                    entry.insert(contact.clone(), crate::model::ContactState::Accepted);
+                } else {
+                    entry.remove(contact);
+                }
+            }
+        }
+        observed.external_contacts = Some(map);
+    }
+    Ok(())
+}
+
 /// Observes and plans.
 pub async fn prepare(
     desired: &Desired,
@@ -168,7 +296,8 @@ pub async fn prepare(
 ) -> Result<Prepared, ReconcileError> {
     let (observed, observe_calls) = observe(desired, provider, store).await?;
     let last = store.load_last_applied(&desired.account.name).await?;
-    let plan = plan::plan(desired, &observed, &last, observed.observed_at, options);
+    let mut plan = plan::plan(desired, &observed, &last, observed.observed_at, options);
+    annotate_manual(&mut plan, provider, store, &desired.account.name).await?;
     Ok(Prepared {
         plan,
         observed,

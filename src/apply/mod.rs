@@ -54,6 +54,9 @@ pub struct ApplyReport {
     pub failed: Vec<NotApplied>,
     /// Changes not attempted because one they depend on failed.
     pub skipped: Vec<NotApplied>,
+    /// Changes with no API on this provider, recorded as pending manual changes (not
+    /// applied: a person makes them, then runs `roster confirm`).
+    pub manual: Vec<String>,
 }
 
 impl ApplyReport {
@@ -83,7 +86,7 @@ enum State {
 }
 
 /// What one unit of work returns: each change id with its outcome.
-type UnitOutcomes = Vec<(String, Result<(), String>)>;
+type UnitOutcomes = Vec<(String, Result<bool, String>)>;
 
 /// Applies `plan`. `previous` is the LastApplied the plan was made with: the entries of
 /// targets whose changes did not all succeed are kept from it.
@@ -123,8 +126,14 @@ pub async fn apply(
             for (id, outcome) in r? {
                 let change = plan.changes.iter().find(|c| c.id == id);
                 match (outcome, change) {
-                    (Ok(()), _) => {
-                        report.done.push(id.clone());
+                    (Ok(manual), _) => {
+                        // A pending manual change lets its dependants go on: they are
+                        // manual steps of the same person (e.g. invite after create).
+                        if manual {
+                            report.manual.push(id.clone());
+                        } else {
+                            report.done.push(id.clone());
+                        }
                         if let Some(s) = state.get_mut(id.as_str()) {
                             *s = State::Done;
                         }
@@ -238,7 +247,35 @@ async fn run_unit(
     store: &dyn Store,
     lease: &Lease,
     run_id: &str,
-) -> Result<Vec<(String, Result<(), String>)>, StoreError> {
+) -> Result<UnitOutcomes, StoreError> {
+    let mut out = Vec::with_capacity(unit.len());
+    let mut unit = unit;
+    let mut manual = Vec::new();
+    unit.retain(|c| match provider.manual_steps(&c.op) {
+        Some(steps) => {
+            manual.push((*c, steps));
+            false
+        }
+        None => true,
+    });
+    for (c, steps) in manual {
+        store.journal_start(lease, run_id, c).await?;
+        store.record_manual(lease, c, &steps).await?;
+        store
+            .journal_finish(
+                lease,
+                run_id,
+                &c.id,
+                Outcome::Manual,
+                Some("pending manual change"),
+            )
+            .await?;
+        tracing::info!(change = %c.id, "recorded as a pending manual change (no API)");
+        out.push((c.id.clone(), Ok(true)));
+    }
+    if unit.is_empty() {
+        return Ok(out);
+    }
     for c in &unit {
         store.journal_start(lease, run_id, c).await?;
         tracing::info!(change = %c.id, "applying");
@@ -249,7 +286,6 @@ async fn run_unit(
         let ops: Vec<_> = unit.iter().map(|c| c.op.clone()).collect();
         provider.execute_batch(&ops).await
     };
-    let mut out = Vec::with_capacity(unit.len());
     for (i, c) in unit.iter().enumerate() {
         let r = results.get(i).cloned().unwrap_or_else(|| {
             Err(crate::provider::ProviderError::State(
@@ -261,7 +297,7 @@ async fn run_unit(
                 store
                     .journal_finish(lease, run_id, &c.id, Outcome::Done, None)
                     .await?;
-                out.push((c.id.clone(), Ok(())));
+                out.push((c.id.clone(), Ok(false)));
             }
             Err(e) => {
                 let msg = e.to_string();

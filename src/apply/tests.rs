@@ -68,6 +68,7 @@ fn change(id: &str, user: &str, op: Op, deps: &[&str]) -> Change {
         fields: Default::default(),
         depends_on: deps.iter().map(|d| d.to_string()).collect(),
         op,
+        manual: None,
     }
 }
 

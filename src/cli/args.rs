@@ -106,6 +106,15 @@ pub enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Close a manual change (no Zoom API) once it was made in the portal; list the
+    /// pending ones when no id is given.
+    Confirm {
+        /// The change id the plan printed (e.g. `create_organization:organization/Acme Group`).
+        change_id: Option<String>,
+        /// Manifest folder (names the accounts).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
     /// Drive the embedded simulator.
     Sim {
         /// Simulator command.

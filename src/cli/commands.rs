@@ -63,11 +63,61 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Export {
             what: ExportWhat::Users { dir, format },
         } => export_users(&cli.state, cli.store.as_deref(), &dir, &format).await,
+        Command::Confirm { change_id, dir } => {
+            confirm_manual(&cli.state, cli.store.as_deref(), &dir, change_id.as_deref()).await
+        }
         Command::Sim { command } => {
             super::sim_cmd::run(command, &cli.state).await?;
             Ok(0)
         }
     }
+}
+
+/// `roster confirm [ID]`: closes a pending manual change, or lists them.
+async fn confirm_manual(
+    state: &Path,
+    store_url: Option<&str>,
+    dir: &Path,
+    change_id: Option<&str>,
+) -> Result<u8, Failure> {
+    let m = session::load(dir)?;
+    let store = session::open_store(state, store_url)?;
+    let mut pending = Vec::new();
+    for name in m.accounts.keys() {
+        for c in store
+            .manual_changes(name)
+            .await?
+            .into_iter()
+            .filter(|c| c.confirmed_at.is_none())
+        {
+            pending.push((name.clone(), c));
+        }
+    }
+    let Some(id) = change_id else {
+        if pending.is_empty() {
+            println!("No manual change is pending.");
+        }
+        for (account, c) in &pending {
+            println!(
+                "{account}: {} (pending since {})",
+                c.change_id,
+                c.recorded_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            for (i, s) in c.steps.iter().enumerate() {
+                println!("    {}. {s}", i + 1);
+            }
+        }
+        return Ok(0);
+    };
+    for (account, c) in &pending {
+        if c.change_id == id && store.confirm_manual(account, id).await? {
+            println!("Confirmed {id} on account {account}: the next plan takes it as done.");
+            return Ok(0);
+        }
+    }
+    Err(Failure::msg(format!(
+        "no pending manual change {id}; `roster confirm --dir DIR` lists the pending ones"
+    )))
 }
 
 fn validate(dir: &Path) -> Result<u8, Failure> {
@@ -114,8 +164,8 @@ async fn plan_one(
     refresh: bool,
     opts: &PlanOptions,
 ) -> Result<(Plan, Observed), Failure> {
+    let provider = session::open_provider(desired, state)?;
     let observed = if refresh {
-        let provider = session::open_provider(desired, state)?;
         session::observe(desired, provider.as_ref(), store).await?
     } else {
         store
@@ -129,7 +179,8 @@ async fn plan_one(
             })?
     };
     let last = store.load_last_applied(&desired.account.name).await?;
-    let p = plan::plan(desired, &observed, &last, observed.observed_at, opts);
+    let mut p = plan::plan(desired, &observed, &last, observed.observed_at, opts);
+    reconcile::annotate_manual(&mut p, provider.as_ref(), store, &desired.account.name).await?;
     Ok((p, observed))
 }
 
@@ -314,6 +365,15 @@ async fn apply_account(
         report.failed.len(),
         report.skipped.len()
     );
+    if !report.manual.is_empty() {
+        println!(
+            "  {} manual change(s) recorded as pending (no Zoom API): make them in the portal as the plan says, then `roster confirm ID`:",
+            report.manual.len()
+        );
+        for id in &report.manual {
+            println!("  manual: {id}");
+        }
+    }
     for f in &report.failed {
         println!("  failed: {} {}: {}", f.action, f.target, f.message);
     }

@@ -44,6 +44,64 @@ pub enum SimCommand {
         #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
         set: Vec<String>,
     },
+    /// The invited owner or chat admin approves an organization invitation (O5).
+    ApproveLink {
+        /// The invited email.
+        email: String,
+    },
+    /// The invited owner or chat admin declines an organization invitation.
+    DeclineLink {
+        /// The invited email.
+        email: String,
+    },
+    /// The organization owner approves an invitation a linked account made (O4).
+    ApproveInvitation {
+        /// The invited email.
+        email: String,
+    },
+    /// The organization owner approves an account's request to join (O7).
+    ApproveJoin {
+        /// The requesting account's id.
+        account: String,
+    },
+    /// The receiver accepts a contact request (K3).
+    AcceptContact {
+        /// The receiver.
+        email: String,
+        /// The internal user who asked.
+        #[arg(long)]
+        from: String,
+    },
+    /// The receiver declines a contact request (K3).
+    DeclineContact {
+        /// The receiver.
+        email: String,
+        /// The internal user who asked.
+        #[arg(long)]
+        from: String,
+    },
+    /// An internal user adds an external contact themselves (a request, K2).
+    AddContact {
+        /// The internal user.
+        user: String,
+        /// The external email.
+        contact: String,
+    },
+    /// Create a channel (or add members to it) in an account (U12 effects show there).
+    Channel {
+        /// Account id.
+        account: String,
+        /// Channel name.
+        name: String,
+        /// Members (internal users or external contacts).
+        #[arg(long = "member")]
+        members: Vec<String>,
+    },
+    /// K1: the users EMAIL finds in the directory (same account and organization).
+    Directory {
+        /// The user.
+        email: String,
+    },
     /// Add an individual Zoom user (in no account), so adding them to an account is an
     /// invitation to join (U5).
     AddIndividual {
@@ -191,6 +249,71 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
             oob::edit_user(&mut cloud, &email(&raw)?, &sets)?;
             file.save(&cloud)?;
             println!("Edited {raw}.");
+        }
+        SimCommand::ApproveLink { email: raw } => {
+            let mut cloud = load(&file, state_dir)?;
+            let org = cloud.approve_link(&email(&raw)?)?;
+            file.save(&cloud)?;
+            println!("{raw} approved: their account is linked to organization {org}.");
+        }
+        SimCommand::DeclineLink { email: raw } => {
+            let mut cloud = load(&file, state_dir)?;
+            let org = cloud.decline_link(&email(&raw)?)?;
+            file.save(&cloud)?;
+            println!("{raw} declined the invitation to organization {org}.");
+        }
+        SimCommand::ApproveInvitation { email: raw } => {
+            let mut cloud = load(&file, state_dir)?;
+            let org = cloud.approve_invitation(&email(&raw)?)?;
+            file.save(&cloud)?;
+            println!("The owner of {org} approved the invitation to {raw}: it is sent.");
+        }
+        SimCommand::ApproveJoin { account } => {
+            let mut cloud = load(&file, state_dir)?;
+            let org = cloud.approve_join(&account)?;
+            file.save(&cloud)?;
+            println!("Account {account} joined organization {org}.");
+        }
+        SimCommand::AcceptContact { email: raw, from } => {
+            let mut cloud = load(&file, state_dir)?;
+            cloud.answer_contact(&email(&raw)?, &email(&from)?, true)?;
+            file.save(&cloud)?;
+            println!("{raw} accepted {from}'s contact request.");
+        }
+        SimCommand::DeclineContact { email: raw, from } => {
+            let mut cloud = load(&file, state_dir)?;
+            cloud.answer_contact(&email(&raw)?, &email(&from)?, false)?;
+            file.save(&cloud)?;
+            println!("{raw} declined {from}'s contact request.");
+        }
+        SimCommand::AddContact { user, contact } => {
+            let mut cloud = load(&file, state_dir)?;
+            cloud.add_contact_as_user(&email(&user)?, &email(&contact)?)?;
+            file.save(&cloud)?;
+            println!("{user} asked {contact} to be a contact.");
+        }
+        SimCommand::Channel {
+            account,
+            name,
+            members,
+        } => {
+            let mut cloud = load(&file, state_dir)?;
+            let members = members
+                .iter()
+                .map(|m| email(m))
+                .collect::<Result<Vec<_>, _>>()?;
+            cloud.channel(&account, &name, &members)?;
+            file.save(&cloud)?;
+            println!(
+                "Channel {name} in {account}: {} member(s) added.",
+                members.len()
+            );
+        }
+        SimCommand::Directory { email: raw } => {
+            let cloud = load(&file, state_dir)?;
+            for e in cloud.directory(&email(&raw)?)? {
+                println!("{e}");
+            }
         }
         SimCommand::AddIndividual {
             email: raw,

@@ -47,6 +47,9 @@ pub fn assemble(raw: Raw, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Desired
                 groups: BTreeMap::new(),
                 chat_groups: BTreeMap::new(),
                 roles: BTreeMap::new(),
+                organization: None,
+                external_contacts: BTreeMap::new(),
+                personal_contacts: BTreeMap::new(),
             },
         );
     }
@@ -133,6 +136,75 @@ pub fn assemble(raw: Raw, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Desired
             continue;
         }
         d.roles.insert(value.name.clone(), value);
+    }
+    for Owned {
+        account,
+        value,
+        kind,
+    } in raw.organizations
+    {
+        let source = match &value {
+            crate::model::DesiredOrganization::Own { source, .. }
+            | crate::model::DesiredOrganization::Join { source, .. } => source.clone(),
+        };
+        let Some(name) = resolve(&account, &source, kind, out) else {
+            continue;
+        };
+        let d = accounts.get_mut(&name).expect("resolved account");
+        if d.organization.is_some() {
+            diag(
+                out,
+                source,
+                kind,
+                Rule::O2,
+                format!(
+                    "account {name} declares a second Organization: an account belongs to at most one organization"
+                ),
+            );
+            continue;
+        }
+        d.organization = Some(value);
+    }
+    for Owned {
+        account,
+        value,
+        kind,
+    } in raw.external
+    {
+        let Some(name) = resolve(&account, &value.source, kind, out) else {
+            continue;
+        };
+        let d = accounts.get_mut(&name).expect("resolved account");
+        if let Some(first) = d.external_contacts.get(&value.user) {
+            let msg = format!(
+                "external contacts of {} are declared twice: here and at {}",
+                value.user, first.source
+            );
+            diag(out, value.source.clone(), kind, Rule::Manifest, msg);
+            continue;
+        }
+        d.external_contacts.insert(value.user.clone(), value);
+    }
+    for Owned {
+        account,
+        value,
+        kind,
+    } in raw.personal
+    {
+        let Some(name) = resolve(&account, &value.source, kind, out) else {
+            continue;
+        };
+        let d = accounts.get_mut(&name).expect("resolved account");
+        let groups = d.personal_contacts.entry(value.user.clone()).or_default();
+        if let Some(first) = groups.get(&value.name) {
+            let msg = format!(
+                "contact group {} of {} is declared twice: here and at {}",
+                value.name, value.user, first.source
+            );
+            diag(out, value.source.clone(), kind, Rule::Manifest, msg);
+            continue;
+        }
+        groups.insert(value.name.clone(), value);
     }
     for user in raw.users {
         let Some(name) = resolve(&user.account, &user.source, user.kind, out) else {

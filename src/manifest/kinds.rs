@@ -18,13 +18,7 @@ pub const MAX_CUSTOM_ATTRIBUTES: usize = 5;
 const INVITATION_DAYS: i64 = 30;
 
 /// Kinds that later versions will read; today they are refused with a clear message.
-const LATER_KINDS: [&str; 5] = [
-    "Organization",
-    "ExternalContacts",
-    "PersonalContacts",
-    "CalendarContactIntegration",
-    "CalendlyConnection",
-];
+const LATER_KINDS: [&str; 2] = ["CalendarContactIntegration", "CalendlyConnection"];
 
 /// User fields accepted on `User`, in `Users` items and defaults, and in `UserImport` defaults.
 pub const USER_FIELDS: [&str; 14] = [
@@ -127,6 +121,12 @@ pub struct Raw {
     pub chat_groups: Vec<Owned<DesiredGroup>>,
     /// Roles.
     pub roles: Vec<Owned<DesiredRole>>,
+    /// Organizations (at most one per account, O2).
+    pub organizations: Vec<Owned<crate::model::DesiredOrganization>>,
+    /// External contacts per user.
+    pub external: Vec<Owned<crate::model::DesiredExternalContacts>>,
+    /// Personal contact groups.
+    pub personal: Vec<Owned<crate::model::DesiredContactGroup>>,
 }
 
 /// Where the file is: its path relative to the manifest folder (for messages) and its
@@ -192,6 +192,9 @@ pub fn read_document(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &
             }
         }
         "Role" => read_role(doc, sink, raw),
+        "Organization" => super::contacts::read_organization(doc, sink, raw),
+        "ExternalContacts" => super::contacts::read_external(doc, sink, raw),
+        "PersonalContacts" => super::contacts::read_personal(doc, file, sink, raw),
         k if LATER_KINDS.contains(&k) => {
             sink.format(kind_node.pos, format!("kind `{k}` is part of the manifest format but not supported by this version of roster yet"));
         }
@@ -199,7 +202,7 @@ pub fn read_document(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &
             sink.kind = None;
             sink.format(
                 kind_node.pos,
-                format!("unknown kind `{other}` (known kinds: Account, User, Users, UserImport, Group, ChatGroup, Role)"),
+                format!("unknown kind `{other}` (known kinds: Account, User, Users, UserImport, Group, ChatGroup, Role, Organization, ExternalContacts, PersonalContacts)"),
             );
         }
     }

@@ -41,6 +41,7 @@ pub struct Manifests {
 }
 
 mod assemble;
+pub mod contacts;
 pub mod csv_import;
 pub mod fields;
 pub mod kinds;

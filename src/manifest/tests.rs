@@ -127,7 +127,7 @@ fn u8_resend_after_must_come_before_expiry() {
 fn later_kinds_are_named_not_silently_ignored() {
     let errs = errors(&[
         ("account.yaml", ACCOUNT),
-        ("org.yaml", "kind: Organization\nname: Acme Group\n"),
+        ("org.yaml", "kind: CalendlyConnection\norganization: acme\n"),
     ]);
     assert!(
         errs.iter()

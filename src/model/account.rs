@@ -251,6 +251,12 @@ pub struct Desired {
     pub chat_groups: BTreeMap<String, DesiredGroup>,
     /// Custom roles by name.
     pub roles: BTreeMap<String, DesiredRole>,
+    /// The organization of linked accounts (O1–O7), if the manifests declare one.
+    pub organization: Option<super::DesiredOrganization>,
+    /// External contacts per user (U12, K2).
+    pub external_contacts: BTreeMap<Email, super::DesiredExternalContacts>,
+    /// Personal contact groups per user and group name (K5–K7).
+    pub personal_contacts: BTreeMap<Email, BTreeMap<String, super::DesiredContactGroup>>,
 }
 
 /// The account's plan tier, as far as U1 and rate limits care.
@@ -338,6 +344,15 @@ pub struct Observed {
     /// the desired users absent from the account.
     #[serde(default)]
     pub existing_elsewhere: BTreeMap<Email, ExistingZoomUser>,
+    /// Organizations (O1–O7).
+    #[serde(default)]
+    pub organization: super::OrgObservation,
+    /// External contacts per user; `None` when the provider cannot list them (zoom).
+    #[serde(default)]
+    pub external_contacts: Option<BTreeMap<Email, BTreeMap<Email, super::ContactState>>>,
+    /// Personal contacts per user and group name.
+    #[serde(default)]
+    pub personal_contacts: BTreeMap<Email, BTreeMap<String, Vec<super::StoredContact>>>,
 }
 
 /// What roster itself last set, per object and field: the third side of the diff.
@@ -354,4 +369,11 @@ pub struct LastApplied {
     pub roles: BTreeMap<String, BTreeSet<String>>,
     /// When roster last sent (or first saw) each pending invitation (U8).
     pub invitations: BTreeMap<Email, Timestamp>,
+    /// The organization roster created or joined (its name, or the owner's email for a
+    /// join), so that removing the manifest can delete it (O3).
+    pub organization: Option<String>,
+    /// External contacts roster requested, per user (prune removes only what is not listed).
+    pub external_contacts: BTreeMap<Email, BTreeSet<Email>>,
+    /// Personal contact groups roster set, per user.
+    pub personal_contacts: BTreeMap<Email, BTreeSet<String>>,
 }

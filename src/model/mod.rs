@@ -5,11 +5,13 @@
 //! observation (`provider`) both produce these types, and `plan` compares them.
 
 mod account;
+mod contacts;
 mod email;
 mod rules;
 mod user;
 
 pub use account::*;
+pub use contacts::*;
 pub use email::*;
 pub use rules::*;
 pub use user::*;

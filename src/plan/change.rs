@@ -32,6 +32,15 @@ pub enum Action {
     CreateRole,
     UpdateRole,
     DeleteRole,
+    CreateOrganization,
+    InviteAccount,
+    ResendAccountInvitation,
+    UnlinkAccount,
+    RequestLink,
+    DeleteOrganization,
+    RequestExternalContact,
+    RemoveExternalContact,
+    ReplacePersonalContacts,
 }
 
 /// The terraform-like sign of an action in the text plan.
@@ -75,6 +84,15 @@ impl Action {
             Action::CreateRole => "create_role",
             Action::UpdateRole => "update_role",
             Action::DeleteRole => "delete_role",
+            Action::CreateOrganization => "create_organization",
+            Action::InviteAccount => "invite_account",
+            Action::ResendAccountInvitation => "resend_account_invitation",
+            Action::UnlinkAccount => "unlink_account",
+            Action::RequestLink => "request_link",
+            Action::DeleteOrganization => "delete_organization",
+            Action::RequestExternalContact => "request_external_contact",
+            Action::RemoveExternalContact => "remove_external_contact",
+            Action::ReplacePersonalContacts => "replace_personal_contacts",
         }
     }
 
@@ -85,14 +103,21 @@ impl Action {
             | Action::InviteUser
             | Action::CreateGroup
             | Action::CreateChatGroup
-            | Action::CreateRole => Sign::Add,
-            Action::ResendInvitation => Sign::Resend,
+            | Action::CreateRole
+            | Action::CreateOrganization
+            | Action::InviteAccount
+            | Action::RequestLink
+            | Action::RequestExternalContact => Sign::Add,
+            Action::ResendInvitation | Action::ResendAccountInvitation => Sign::Resend,
             Action::CancelInvitation
             | Action::DisassociateUser
             | Action::DeleteUser
             | Action::DeleteGroup
             | Action::DeleteChatGroup
-            | Action::DeleteRole => Sign::Remove,
+            | Action::DeleteRole
+            | Action::UnlinkAccount
+            | Action::DeleteOrganization
+            | Action::RemoveExternalContact => Sign::Remove,
             Action::UpdateUser
             | Action::ChangeUserType
             | Action::ChangeRole
@@ -103,7 +128,8 @@ impl Action {
             | Action::RemoveChatGroup
             | Action::DeactivateUser
             | Action::ActivateUser
-            | Action::UpdateRole => Sign::Change,
+            | Action::UpdateRole
+            | Action::ReplacePersonalContacts => Sign::Change,
         }
     }
 
@@ -303,6 +329,89 @@ pub enum Op {
         /// Name.
         name: String,
     },
+    /// Create the organization this account will own (O1, O3). No API: manual on Zoom.
+    CreateOrganization {
+        /// Name.
+        name: String,
+    },
+    /// Invite an account by its owner's or chat admin's email (O5; from a linked account it
+    /// waits for the owner's approval, O4). No API: manual on Zoom.
+    InviteAccount {
+        /// Owner or admin email of the invited account.
+        email: Email,
+    },
+    /// Resend a pending organization invitation (O6). No API: manual on Zoom.
+    ResendAccountInvitation {
+        /// Invited email.
+        email: Email,
+    },
+    /// Unlink an account, or withdraw its invitation (O6). No API: manual on Zoom.
+    UnlinkAccount {
+        /// Invited email.
+        email: Email,
+    },
+    /// Ask to join the organization owned by `owner` (O7). No API: manual on Zoom.
+    RequestLink {
+        /// The organization owner's email.
+        owner: Email,
+    },
+    /// Delete the organization (owner only, O3). No API: manual on Zoom.
+    DeleteOrganization {
+        /// Name.
+        name: String,
+    },
+    /// Send a contact request from an internal user to an external email (K2).
+    RequestExternalContact {
+        /// Internal user.
+        user: Email,
+        /// External contact.
+        contact: Email,
+    },
+    /// Remove an external contact from the account (U12). No API: manual on Zoom.
+    RemoveExternalContact {
+        /// Internal user.
+        user: Email,
+        /// External contact.
+        contact: Email,
+    },
+    /// Make a personal contact group equal to the declared list (K6), as a per-contact
+    /// diff so unchanged contacts are not touched (K7 operations underneath).
+    ReplacePersonalContacts {
+        /// The user.
+        user: Email,
+        /// Group display name.
+        group: String,
+        /// Contacts to add.
+        add: Vec<crate::model::PersonalContact>,
+        /// Contacts to change: provider id and new values.
+        update: Vec<crate::model::StoredContact>,
+        /// Provider ids to delete.
+        delete: Vec<String>,
+    },
+}
+
+impl Op {
+    /// Portal steps for operations Zoom exposes no API for (from the seeds); the zoom
+    /// provider turns these into manual changes.
+    pub fn manual_steps(&self) -> Option<Vec<String>> {
+        let chat = "Sign in to the Zoom web portal as an admin allowed to edit chat settings; open Account Management > Chat Management > Chat Settings; find \"Link accounts to an organization\"".to_string();
+        let steps = match self {
+            Op::CreateOrganization { name } => vec![chat, "Click \"Create a new organization\"".into(), format!("Enter the organization name \"{name}\""), "Enter the email of the first account to invite (the next invite_account change), then click Create".into()],
+            Op::InviteAccount { email } => vec![chat, "Click \"Invite accounts\"".into(), format!("Enter {email} (the account's owner, or an admin allowed to edit chat settings) and send")],
+            Op::ResendAccountInvitation { email } => vec![chat, format!("In the pending invitations, click \"Resend request\" next to {email}")],
+            Op::UnlinkAccount { email } => vec![chat, format!("Click \"Unlink\" next to the account invited as {email}")],
+            Op::RequestLink { owner } => vec![chat, "Click \"Link to an existing organization\"".into(), format!("Enter the organization owner's email {owner}"), "Click \"Send link request\"".into()],
+            Op::DeleteOrganization { name } => vec![chat, format!("Delete the organization \"{name}\" (only the owning account can)")],
+            Op::RemoveExternalContact { user, contact } => vec![
+                "Sign in to the Zoom web portal as an admin; open User Management > Users".into(),
+                "Click the gear icon above the table, choose External contacts, and confirm".into(),
+                format!("Click the number in the External contacts column of {user}"),
+                format!("On the row of {contact}, click the ellipsis, then \"Remove from account\"" ),
+            ],
+            _ => return None,
+        };
+        Some(steps)
+    }
 }
 
 impl Op {
@@ -319,6 +428,17 @@ impl Op {
             _ => None,
         }
     }
+}
+
+/// A manual change: what a person does in the portal, and since when it is awaited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualInfo {
+    /// Portal steps.
+    pub steps: Vec<String>,
+    /// When it was first recorded as pending (None: it will be recorded by this apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_since: Option<crate::model::Timestamp>,
 }
 
 /// One field's change, shown as `old -> new`.
@@ -350,6 +470,10 @@ pub struct Change {
     pub depends_on: Vec<String>,
     /// What the provider must do.
     pub op: Op,
+    /// For a change with no API on this provider: the portal steps and since when it is
+    /// pending (filled by `reconcile`, not by the pure planner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual: Option<ManualInfo>,
 }
 
 /// A plan-time problem: the plan cannot be applied.

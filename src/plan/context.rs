@@ -112,6 +112,7 @@ impl<'a> Ctx<'a> {
                 fields: c.fields,
                 depends_on: c.depends_on,
                 op: c.op,
+                manual: None,
             },
         ));
         id

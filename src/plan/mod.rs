@@ -6,6 +6,7 @@ mod change;
 mod context;
 mod field;
 mod objects;
+mod org;
 pub mod render;
 mod seats;
 mod users;
@@ -63,9 +64,11 @@ pub fn plan(
         );
     }
     objects::plan_containers(&mut cx);
+    org::plan_organization(&mut cx);
     let mut pools = seats::Pools::new(&cx);
     users::plan_users(&mut cx, &mut pools);
     pools.finish(&mut cx);
+    org::plan_contacts(&mut cx);
     users::check_u1(&mut cx);
     users::check_u11(&mut cx);
     users::check_min_admins(&mut cx);

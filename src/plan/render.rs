@@ -74,6 +74,22 @@ pub fn text(plan: &Plan, color: bool) -> String {
         for (name, f) in &c.fields {
             let _ = writeln!(out, "      {name}: {} -> {}", value(&f.from), value(&f.to));
         }
+        if let Some(m) = &c.manual {
+            let state = match m.pending_since {
+                Some(t) => format!(
+                    "MANUAL change, pending since {}",
+                    t.format("%Y-%m-%d %H:%M UTC")
+                ),
+                None => {
+                    "MANUAL change: Zoom has no API for it; apply records it as pending".to_string()
+                }
+            };
+            let _ = writeln!(out, "      {state}. In the portal:");
+            for (i, step) in m.steps.iter().enumerate() {
+                let _ = writeln!(out, "        {}. {step}", i + 1);
+            }
+            let _ = writeln!(out, "      then run: roster confirm {} DIR", c.id);
+        }
     }
     if !plan.waiting.is_empty() {
         let _ = writeln!(
@@ -124,15 +140,21 @@ pub fn json_value(plan: &Plan) -> Value {
     let s = plan.summary();
     json!({
         "account": plan.account,
-        "changes": plan.changes.iter().map(|c| json!({
-            "id": c.id,
-            "action": c.action,
-            "target": c.target,
-            "reason": c.reason,
-            "rule": c.rule,
-            "fields": c.fields,
-            "dependsOn": c.depends_on,
-        })).collect::<Vec<_>>(),
+        "changes": plan.changes.iter().map(|c| {
+            let mut v = json!({
+                "id": c.id,
+                "action": c.action,
+                "target": c.target,
+                "reason": c.reason,
+                "rule": c.rule,
+                "fields": c.fields,
+                "dependsOn": c.depends_on,
+            });
+            if let Some(m) = &c.manual {
+                v["manual"] = json!(m);
+            }
+            v
+        }).collect::<Vec<_>>(),
         "waiting": plan.waiting,
         "unmanaged": plan.unmanaged,
         "warnings": plan.warnings.iter().map(|w| json!({"rule": w.rule, "target": w.target, "message": w.message})).collect::<Vec<_>>(),

@@ -53,6 +53,9 @@ fn desired(users: Vec<DesiredUser>) -> Desired {
         groups: BTreeMap::new(),
         chat_groups: BTreeMap::new(),
         roles: BTreeMap::new(),
+        organization: None,
+        external_contacts: BTreeMap::new(),
+        personal_contacts: BTreeMap::new(),
     };
     let mut owner = du("owner@acme.com", |s| {
         s.role = Some(RoleName::Owner);
@@ -130,6 +133,9 @@ fn observed(users: Vec<ObservedUser>) -> Observed {
         .collect(),
         expired_invitations: BTreeMap::new(),
         existing_elsewhere: BTreeMap::new(),
+        organization: Default::default(),
+        external_contacts: None,
+        personal_contacts: BTreeMap::new(),
     };
     let owner = ou("owner@acme.com", ObservedStatus::Active, |s| {
         s.role = Some(RoleName::Owner);

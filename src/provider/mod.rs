@@ -102,6 +102,24 @@ pub trait Provider: Send + Sync {
         out
     }
 
+    /// Portal steps when this provider has no API for `op` (a manual change); `None` when
+    /// it executes `op` itself.
+    fn manual_steps(&self, _op: &Op) -> Option<Vec<String>> {
+        None
+    }
+
+    /// Personal contacts of some user groups, when `refresh` does not list them (one list
+    /// call per group). `None`: the provider cannot tell.
+    async fn personal_contacts(
+        &self,
+        _wanted: &[(Email, String)],
+    ) -> Result<
+        Option<BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>>>,
+        ProviderError,
+    > {
+        Ok(None)
+    }
+
     /// Of some emails absent from the account, those whose invitation expired (U8), with
     /// the send time when known. Providers that list expired invitations in `refresh`
     /// leave the default.

@@ -353,3 +353,91 @@ pub const OWNER_ROLE: &str = "Owner";
 pub const ADMIN_ROLE: &str = "Admin";
 /// Built-in member role name.
 pub const MEMBER_ROLE: &str = "Member";
+
+/// A personal contact on `/contacts/user/{userId}/personal` (announced October 2026; the
+/// field names are UNCONFIRMED, so this one type holds the whole mapping).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct PersonalContactBody {
+    /// Id (answers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Contact group display name.
+    #[serde(default)]
+    pub group_name: String,
+    /// Name.
+    pub name: String,
+    /// Email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Office phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_phone: Option<String>,
+    /// Home phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_phone: Option<String>,
+    /// Mobile phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile_phone: Option<String>,
+    /// Fax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fax: Option<String>,
+    /// Other phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+}
+
+impl PersonalContactBody {
+    /// From roster's value.
+    pub fn from_contact(group: &str, c: &crate::model::PersonalContact) -> PersonalContactBody {
+        PersonalContactBody {
+            id: None,
+            group_name: group.to_string(),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            office_phone: c.office.clone(),
+            home_phone: c.home.clone(),
+            mobile_phone: c.mobile.clone(),
+            fax: c.fax.clone(),
+            phone: c.phone.clone(),
+            company: c.company.clone(),
+        }
+    }
+
+    /// To roster's value.
+    pub fn to_contact(&self) -> crate::model::PersonalContact {
+        crate::model::PersonalContact {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            office: self.office_phone.clone(),
+            home: self.home_phone.clone(),
+            mobile: self.mobile_phone.clone(),
+            fax: self.fax.clone(),
+            phone: self.phone.clone(),
+            company: self.company.clone(),
+        }
+    }
+}
+
+/// `GET /contacts/user/{userId}/personal` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct PersonalContactList {
+    /// Contacts.
+    #[serde(default)]
+    pub contacts: Vec<PersonalContactBody>,
+    /// Empty on the last page.
+    #[serde(default)]
+    pub next_page_token: String,
+}
+
+/// `POST /chat/users/{userId}/invitations` body: a contact request (K2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactInvitation {
+    /// The external email.
+    pub email: String,
+    /// A message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}

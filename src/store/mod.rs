@@ -56,6 +56,27 @@ pub enum Outcome {
     Failed,
     /// Not attempted because a change it depends on failed.
     Skipped,
+    /// No API: recorded as a pending manual change for a person to make (never counted
+    /// as applied until `roster confirm`).
+    Manual,
+}
+
+/// A change a person must make in the Zoom portal (no API), tracked until confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualChange {
+    /// The plan's change id (stable across runs).
+    pub change_id: String,
+    /// Target.
+    pub target: String,
+    /// The operation, for folding a confirmed change into later observations.
+    pub op: crate::plan::Op,
+    /// Portal steps.
+    pub steps: Vec<String>,
+    /// When it was first recorded.
+    pub recorded_at: crate::model::Timestamp,
+    /// When `roster confirm` closed it.
+    pub confirmed_at: Option<crate::model::Timestamp>,
 }
 
 /// A journal row.
@@ -118,6 +139,20 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Journal rows of an account, oldest first (all runs).
     async fn journal(&self, account: &str) -> Result<Vec<JournalEntry>, StoreError>;
+
+    /// Records a manual change as pending (once: an already recorded change id is kept).
+    async fn record_manual(
+        &self,
+        lease: &Lease,
+        change: &crate::plan::Change,
+        steps: &[String],
+    ) -> Result<(), StoreError>;
+
+    /// Every manual change of the account, pending and confirmed, oldest first.
+    async fn manual_changes(&self, account: &str) -> Result<Vec<ManualChange>, StoreError>;
+
+    /// Marks a pending manual change as done; `false` when there is no such pending change.
+    async fn confirm_manual(&self, account: &str, change_id: &str) -> Result<bool, StoreError>;
     /// Takes the account's lock, or fails with [`StoreError::Locked`] naming the holder.
     /// A lock whose holder process is gone (same host) or whose lease expired is taken over.
     async fn acquire(

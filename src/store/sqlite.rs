@@ -19,7 +19,8 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// Ordered migrations; `schema_version` holds how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE observed (
     account     TEXT PRIMARY KEY,
     observed_at TEXT NOT NULL,
@@ -62,7 +63,20 @@ CREATE TABLE leases (
     expires_at  TEXT NOT NULL,
     released    INTEGER NOT NULL DEFAULT 0
 );
-"#];
+"#,
+    r#"
+CREATE TABLE manual_changes (
+    account      TEXT NOT NULL,
+    change_id    TEXT NOT NULL,
+    target       TEXT NOT NULL,
+    op           TEXT NOT NULL,
+    steps        TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    confirmed_at TEXT,
+    PRIMARY KEY (account, change_id, recorded_at)
+);
+"#,
+];
 
 /// The embedded SQLite store.
 pub struct SqliteStore {
@@ -403,6 +417,77 @@ impl Store for SqliteStore {
                 return Err(db(format!("journal: change {change_id} of run {run_id} was never started")));
             }
             tx.commit().map_err(db)
+        })
+    }
+
+    async fn record_manual(
+        &self,
+        lease: &Lease,
+        change: &crate::plan::Change,
+        steps: &[String],
+    ) -> Result<(), StoreError> {
+        let op = serde_json::to_string(&change.op).map_err(db)?;
+        let steps = serde_json::to_string(steps).map_err(db)?;
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            check_lease(&tx, lease)?;
+            let pending: i64 = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM manual_changes WHERE account = ?1 AND change_id = ?2 AND confirmed_at IS NULL",
+                    params![lease.account, change.id],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if pending == 0 {
+                tx.execute(
+                    "INSERT INTO manual_changes (account, change_id, target, op, steps, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![lease.account, change.id, change.target, op, steps, chrono::Utc::now().to_rfc3339()],
+                )
+                .map_err(db)?;
+            }
+            tx.commit().map_err(db)
+        })
+    }
+
+    async fn manual_changes(
+        &self,
+        account: &str,
+    ) -> Result<Vec<crate::store::ManualChange>, StoreError> {
+        self.with(|c| {
+            let mut stmt = c
+                .prepare("SELECT change_id, target, op, steps, recorded_at, confirmed_at FROM manual_changes WHERE account = ?1 ORDER BY recorded_at, rowid")
+                .map_err(db)?;
+            let rows = stmt
+                .query_map(params![account], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, Option<String>>(5)?))
+                })
+                .map_err(db)?;
+            let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&chrono::Utc)).map_err(|e| db(e.to_string()));
+            let mut out = Vec::new();
+            for row in rows {
+                let (change_id, target, op, steps, recorded, confirmed) = row.map_err(db)?;
+                out.push(crate::store::ManualChange {
+                    change_id,
+                    target,
+                    op: serde_json::from_str(&op).map_err(db)?,
+                    steps: serde_json::from_str(&steps).map_err(db)?,
+                    recorded_at: time(&recorded)?,
+                    confirmed_at: confirmed.as_deref().map(time).transpose()?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn confirm_manual(&self, account: &str, change_id: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let n = c
+                .execute(
+                    "UPDATE manual_changes SET confirmed_at = ?1 WHERE account = ?2 AND change_id = ?3 AND confirmed_at IS NULL",
+                    params![chrono::Utc::now().to_rfc3339(), account, change_id],
+                )
+                .map_err(db)?;
+            Ok(n > 0)
         })
     }
 

@@ -20,6 +20,12 @@ pub struct Cloud {
     /// Zoom users that belong to no account (free individual users).
     #[serde(default)]
     pub individuals: Vec<Individual>,
+    /// Organizations of linked accounts (O1–O7).
+    #[serde(default)]
+    pub organizations: Vec<SimOrganization>,
+    /// External contact requests waiting for the receiver (K2, K3).
+    #[serde(default)]
+    pub contact_requests: Vec<ContactRequest>,
     /// Next number for generated ids (users, groups, roles).
     #[serde(default)]
     pub next_id: u64,
@@ -66,6 +72,90 @@ pub struct SimAccount {
     /// Invitations that expired unanswered (U8): email and the time they were sent.
     #[serde(default)]
     pub expired_invitations: BTreeMap<Email, Timestamp>,
+    /// Chat channels and group chats, with internal and external members (U12).
+    #[serde(default)]
+    pub channels: Vec<SimChannel>,
+    /// Whether the admin lets users import personal contacts (K5).
+    #[serde(default = "yes")]
+    pub personal_contacts_enabled: bool,
+    /// Personal contacts per user and contact group (K5–K7).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub personal_contacts: BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A chat channel or group chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimChannel {
+    /// Name.
+    pub name: String,
+    /// Members: internal users and external contacts.
+    #[serde(default)]
+    pub members: BTreeSet<Email>,
+}
+
+/// An organization of linked accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimOrganization {
+    /// Name.
+    pub name: String,
+    /// The account that created it and owns it (O3).
+    pub owner_account: String,
+    /// Linked accounts (not the owner), with the email they were invited by.
+    #[serde(default)]
+    pub linked: Vec<SimLink>,
+    /// Invitations not yet approved by the invited side (or, from a linked account, by the
+    /// owner first, O4).
+    #[serde(default)]
+    pub invitations: Vec<SimOrgInvitation>,
+    /// Accounts asking to join (O7), waiting for the owner.
+    #[serde(default)]
+    pub join_requests: Vec<String>,
+}
+
+/// A linked account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimLink {
+    /// Account id.
+    pub account: String,
+    /// The email it was invited by (or its owner's, for a join request).
+    pub via: Email,
+}
+
+/// An organization invitation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimOrgInvitation {
+    /// Owner or chat admin of the invited account (O5).
+    pub email: Email,
+    /// The inviting account.
+    pub from_account: String,
+    /// Waiting for the organization owner (O4) or sent.
+    pub state: crate::model::LinkState,
+    /// When it was (last) sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<Timestamp>,
+}
+
+/// A contact request from an internal user to an external email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContactRequest {
+    /// Requesting user.
+    pub from: Email,
+    /// Receiver.
+    pub to: Email,
+    /// When.
+    pub sent_at: Timestamp,
+    /// The receiver had no Zoom account: they were invited to join Zoom first (K2).
+    #[serde(default)]
+    pub zoom_invitation: bool,
 }
 
 fn default_plan() -> AccountPlan {
@@ -180,6 +270,12 @@ pub struct SimUser {
     /// Activation email or invitation to join (pending users only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite: Option<InviteKind>,
+    /// External contacts (K2, K3, U12).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub external_contacts: BTreeMap<Email, crate::model::ContactState>,
+    /// People with whom a 1:1 chat history exists (kept when a contact is removed, U12).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub chat_history: BTreeSet<Email>,
 }
 
 fn basic() -> UserType {
@@ -211,6 +307,8 @@ impl SimUser {
             custom_attributes: BTreeMap::new(),
             invited_at: None,
             invite: None,
+            external_contacts: BTreeMap::new(),
+            chat_history: BTreeSet::new(),
         }
     }
 
@@ -263,6 +361,8 @@ impl Cloud {
             clock,
             accounts: Vec::new(),
             individuals: Vec::new(),
+            organizations: Vec::new(),
+            contact_requests: Vec::new(),
             next_id: 1,
             log: Vec::new(),
         }

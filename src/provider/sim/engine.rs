@@ -734,6 +734,15 @@ impl Cloud {
                 r.privileges = privileges.clone();
                 Ok(("update_role".into(), name.clone(), None))
             }
+            Op::CreateOrganization { .. }
+            | Op::InviteAccount { .. }
+            | Op::ResendAccountInvitation { .. }
+            | Op::UnlinkAccount { .. }
+            | Op::RequestLink { .. }
+            | Op::DeleteOrganization { .. }
+            | Op::RequestExternalContact { .. }
+            | Op::RemoveExternalContact { .. }
+            | Op::ReplacePersonalContacts { .. } => self.apply_contact_op(account, actor, op),
             Op::DeleteRole { name } => {
                 let a = &mut self.accounts[ai];
                 let i = a

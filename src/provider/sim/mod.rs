@@ -4,6 +4,7 @@
 //! `spec/domain-rules.md` and answers with Zoom's error codes; see docs/simulator.md.
 
 pub mod cloud;
+mod contacts;
 pub mod engine;
 mod observe;
 pub mod oob;
@@ -177,6 +178,9 @@ fn empty_account(id: &str, owner: &Email) -> SimAccount {
         roles: Vec::new(),
         users: vec![u],
         expired_invitations: BTreeMap::new(),
+        channels: Vec::new(),
+        personal_contacts_enabled: true,
+        personal_contacts: BTreeMap::new(),
     }
 }
 

@@ -183,6 +183,66 @@ impl Provider for ZoomProvider {
         ops::execute_batch(&self.http, &ids, batch).await
     }
 
+    fn manual_steps(&self, op: &Op) -> Option<Vec<String>> {
+        op.manual_steps()
+    }
+
+    async fn personal_contacts(
+        &self,
+        wanted: &[(Email, String)],
+    ) -> Result<
+        Option<BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>>>,
+        ProviderError,
+    > {
+        let ids = self.ids.lock().await.clone();
+        let mut out: BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>> =
+            BTreeMap::new();
+        for (user, group) in wanted {
+            let Some(uid) = ids.users.get(user) else {
+                continue;
+            };
+            let q = [
+                ("group_name", group.clone()),
+                ("page_size", "300".to_string()),
+            ];
+            // The endpoints are new (October 2026) and their list is UNCONFIRMED: an
+            // unknown endpoint means "cannot tell", never "empty".
+            match self
+                .http
+                .get::<crate::provider::wire::PersonalContactList>(
+                    &format!("/contacts/user/{uid}/personal"),
+                    &q,
+                    limiter::Label::Medium,
+                )
+                .await
+            {
+                Ok((list, _)) => {
+                    let contacts = list
+                        .contacts
+                        .into_iter()
+                        .filter(|c| c.group_name == *group)
+                        .map(|c| crate::model::StoredContact {
+                            id: c.id.clone().unwrap_or_default(),
+                            contact: c.to_contact(),
+                        })
+                        .collect();
+                    out.entry(user.clone())
+                        .or_default()
+                        .insert(group.clone(), contacts);
+                }
+                Err(ProviderError::Api {
+                    status: 404,
+                    code: 2300,
+                    ..
+                }) => {
+                    return Err(ProviderError::State("Zoom does not list personal contacts here (GET /contacts/user/{id}/personal answered 2300): roster cannot diff contact groups safely".into()));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Some(out))
+    }
+
     fn unobserved_fields(&self) -> &'static [UserField] {
         refresh::UNLISTED
     }

@@ -473,6 +473,82 @@ pub async fn execute(
             .await?;
             Ok(None)
         }
+        Op::RequestExternalContact { user, contact } => {
+            let body = crate::provider::wire::ContactInvitation {
+                email: contact.to_string(),
+                message: None,
+            };
+            http.send(
+                Method::POST,
+                &format!("/chat/users/{}/invitations", user_key(ids, user)),
+                &[],
+                Some(&body),
+                Label::Light,
+                Retry::Safe,
+            )
+            .await?;
+            Ok(None)
+        }
+        Op::ReplacePersonalContacts {
+            user,
+            group,
+            add,
+            update,
+            delete: gone_ids,
+        } => {
+            // K6 as K7 calls: unchanged contacts are not touched.
+            let key = user_key(ids, user);
+            for id in gone_ids {
+                match delete(
+                    http,
+                    &format!("/contacts/user/{key}/personal/{id}"),
+                    &[],
+                    Label::Light,
+                )
+                .await
+                {
+                    Ok(()) => {}
+                    Err(e) if gone(&e) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            for s in update {
+                let body =
+                    crate::provider::wire::PersonalContactBody::from_contact(group, &s.contact);
+                http.send(
+                    Method::PATCH,
+                    &format!("/contacts/user/{key}/personal/{}", s.id),
+                    &[],
+                    Some(&body),
+                    Label::Light,
+                    Retry::Safe,
+                )
+                .await?;
+            }
+            for c in add {
+                let body = crate::provider::wire::PersonalContactBody::from_contact(group, c);
+                // A create: sent once; a lost answer is found by the next refresh's listing.
+                http.send(
+                    Method::POST,
+                    &format!("/contacts/user/{key}/personal"),
+                    &[],
+                    Some(&body),
+                    Label::Light,
+                    Retry::Once,
+                )
+                .await?;
+            }
+            Ok(None)
+        }
+        Op::CreateOrganization { .. }
+        | Op::InviteAccount { .. }
+        | Op::ResendAccountInvitation { .. }
+        | Op::UnlinkAccount { .. }
+        | Op::RequestLink { .. }
+        | Op::DeleteOrganization { .. }
+        | Op::RemoveExternalContact { .. } => Err(ProviderError::State(format!(
+            "{op:?} has no Zoom API: it is a manual change (roster confirm)"
+        ))),
         Op::DeleteRole { name } => {
             let rid = ids.roles.get(name).ok_or_else(|| missing("role", name))?;
             delete(http, &format!("/roles/{rid}"), &[], Label::Light)

@@ -220,6 +220,10 @@ pub async fn refresh(
             roles: observed_roles,
             expired_invitations: BTreeMap::new(),
             existing_elsewhere: BTreeMap::new(),
+            // No API lists organizations or external contacts (zoom-api.md §5, §6).
+            organization: Default::default(),
+            external_contacts: None,
+            personal_contacts: BTreeMap::new(),
         },
         ids,
     ))

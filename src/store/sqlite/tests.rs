@@ -68,6 +68,9 @@ async fn observed_round_trips() {
         roles: Default::default(),
         expired_invitations: Default::default(),
         existing_elsewhere: Default::default(),
+        organization: Default::default(),
+        external_contacts: None,
+        personal_contacts: Default::default(),
     };
     store.save_observed("acme", &o).await.expect("save");
     store.save_observed("acme", &o).await.expect("save again");
@@ -104,6 +107,7 @@ async fn journal_is_written_ahead_then_finished() {
         op: crate::plan::Op::CancelInvitation {
             email: email("a@acme.com"),
         },
+        manual: None,
     };
     store
         .journal_start(&lease, "r1", &change)

@@ -24,6 +24,13 @@ pub enum Label {
 impl Label {
     /// The label of `method route` (route as the router's template).
     pub fn of(method: &Method, route: &str) -> Label {
+        if route.starts_with("/v2/contacts/user") {
+            return if *method == Method::GET {
+                Label::Medium
+            } else {
+                Label::Light
+            };
+        }
         if route.starts_with("/v2/contacts/groups") {
             return if *method == Method::GET {
                 Label::Medium

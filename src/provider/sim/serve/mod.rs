@@ -4,6 +4,7 @@
 //! checks the bearer token and applies Zoom's per-label rate limits; the handlers then map
 //! the request onto the same rule engine as the embedded provider.
 
+mod contacts;
 mod faults;
 mod groups;
 mod roles;
@@ -278,6 +279,18 @@ pub fn router(file: CloudFile, cloud: Cloud, cfg: ServeConfig) -> (axum::Router,
             get(groups::chat_members)
                 .post(groups::chat_add)
                 .delete(groups::chat_remove_members),
+        )
+        .route(
+            "/v2/contacts/user/{user_id}/personal",
+            get(contacts::list).post(contacts::add),
+        )
+        .route(
+            "/v2/contacts/user/{user_id}/personal/{contact_id}",
+            axum::routing::patch(contacts::edit).delete(contacts::remove),
+        )
+        .route(
+            "/v2/chat/users/{user_id}/invitations",
+            post(contacts::invite),
         )
         .route("/v2/roles", get(roles::list).post(roles::create))
         .route(
