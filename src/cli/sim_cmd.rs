@@ -59,6 +59,13 @@ pub enum SimCommand {
         /// The invited email.
         email: String,
     },
+    /// An account asks to join the organization owned by OWNER (O7), as its admin would.
+    RequestJoin {
+        /// The asking account's id.
+        account: String,
+        /// The organization owner's email.
+        owner: String,
+    },
     /// The organization owner approves an account's request to join (O7).
     ApproveJoin {
         /// The requesting account's id.
@@ -267,6 +274,12 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
             let org = cloud.approve_invitation(&email(&raw)?)?;
             file.save(&cloud)?;
             println!("The owner of {org} approved the invitation to {raw}: it is sent.");
+        }
+        SimCommand::RequestJoin { account, owner } => {
+            let mut cloud = load(&file, state_dir)?;
+            cloud.request_join_as_admin(&account, &email(&owner)?)?;
+            file.save(&cloud)?;
+            println!("Account {account} asked {owner} to join their organization.");
         }
         SimCommand::ApproveJoin { account } => {
             let mut cloud = load(&file, state_dir)?;

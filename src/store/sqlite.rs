@@ -309,6 +309,19 @@ impl Store for SqliteStore {
                         last.roles
                             .insert(key.to_string(), serde_json::from_value(value).map_err(db)?);
                     }
+                    "organization" => {
+                        last.organization = serde_json::from_value(value).map_err(db)?;
+                    }
+                    "external_contacts" | "personal_contacts" => {
+                        let email = Email::parse(key).map_err(|e| db(format!("{object}: {e}")))?;
+                        if kind == "external_contacts" {
+                            last.external_contacts
+                                .insert(email, serde_json::from_value(value).map_err(db)?);
+                        } else {
+                            last.personal_contacts
+                                .insert(email, serde_json::from_value(value).map_err(db)?);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -361,6 +374,18 @@ impl Store for SqliteStore {
                 for (name, privileges) in &last.roles {
                     let v = serde_json::to_string(privileges).map_err(db)?;
                     ins.execute(params![account, format!("role/{name}"), "privileges", v]).map_err(db)?;
+                }
+                if let Some(org) = &last.organization {
+                    let v = serde_json::to_string(org).map_err(db)?;
+                    ins.execute(params![account, "organization/_", "name", v]).map_err(db)?;
+                }
+                for (email, set) in &last.external_contacts {
+                    let v = serde_json::to_string(set).map_err(db)?;
+                    ins.execute(params![account, format!("external_contacts/{email}"), "names", v]).map_err(db)?;
+                }
+                for (email, set) in &last.personal_contacts {
+                    let v = serde_json::to_string(set).map_err(db)?;
+                    ins.execute(params![account, format!("personal_contacts/{email}"), "names", v]).map_err(db)?;
                 }
                 let mut inv = tx.prepare("INSERT INTO invitations (account, email, sent_at) VALUES (?1, ?2, ?3)").map_err(db)?;
                 for (email, sent) in &last.invitations {

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-const SECRET: &str = "s3cret-for-tests";
+pub const SECRET: &str = "s3cret-for-tests";
 
 /// `roster sim serve` on a free loopback port, stopped on drop.
 pub struct Server {

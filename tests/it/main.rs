@@ -5,4 +5,5 @@ mod apply;
 mod contract;
 mod example;
 mod harness;
+mod org;
 mod validate;

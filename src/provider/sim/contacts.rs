@@ -648,6 +648,30 @@ impl Cloud {
         Ok(())
     }
 
+    /// An account's admin asks to join the organization owned by `owner` (O7), out of band.
+    pub fn request_join_as_admin(
+        &mut self,
+        account: &str,
+        owner: &Email,
+    ) -> Result<(), ProviderError> {
+        let ai = self
+            .account_index(account)
+            .ok_or_else(|| ProviderError::Config(format!("no account {account}")))?;
+        let actor = Actor {
+            email: self.accounts[ai].owner.clone(),
+            out_of_band: true,
+        };
+        let (action, target, detail) = self.apply_contact_op(
+            account,
+            &actor,
+            &Op::RequestLink {
+                owner: owner.clone(),
+            },
+        )?;
+        self.record(account, actor.email.as_str(), &action, &target, detail);
+        Ok(())
+    }
+
     /// Creates a channel (or adds members to it) in `account`.
     pub fn channel(
         &mut self,

@@ -60,6 +60,13 @@ impl CloudFile {
         Ok(cloud)
     }
 
+    /// When the file was last written (to notice other processes' changes).
+    pub fn modified(&self) -> Option<std::time::SystemTime> {
+        std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
     /// Saves the cloud atomically.
     pub fn save(&self, cloud: &Cloud) -> Result<(), ProviderError> {
         if let Some(dir) = self.path.parent() {
@@ -106,6 +113,9 @@ pub struct SimProvider {
     actor: Email,
     delay: Option<std::time::Duration>,
     calls: AtomicU64,
+    /// The file's modification time after our last load or save: another process
+    /// (`roster sim …`) changed the cloud when it differs.
+    seen: Mutex<Option<std::time::SystemTime>>,
 }
 
 impl SimProvider {
@@ -142,7 +152,9 @@ impl SimProvider {
             .and_then(|v| v.parse::<u64>().ok())
             .filter(|ms| *ms > 0)
             .map(std::time::Duration::from_millis);
+        let seen = Mutex::new(file.modified());
         Ok(SimProvider {
+            seen,
             file,
             cloud: Mutex::new(cloud),
             account: account_id.to_string(),
@@ -191,6 +203,7 @@ impl Provider for SimProvider {
         let fresh = self.file.load()?;
         let mut cloud = self.lock();
         *cloud = fresh;
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = self.file.modified();
         let (observed, calls) = observe::observe(&cloud, &self.account, &self.actor)?;
         self.count(calls);
         Ok(observed)
@@ -229,10 +242,19 @@ impl Provider for SimProvider {
             out_of_band: false,
         };
         let mut cloud = self.lock();
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if self.file.modified() != *seen {
+            // Someone acted on the cloud since (the other side, through `roster sim`).
+            *cloud = self.file.load()?;
+        }
         // The engine checks every rule before it changes anything, so a refused
         // operation leaves the cloud as it was.
-        cloud.execute(&self.account, &actor, op)?;
-        self.file.save(&cloud)
+        let result = cloud.execute(&self.account, &actor, op);
+        if result.is_ok() {
+            self.file.save(&cloud)?;
+            *seen = self.file.modified();
+        }
+        result
     }
 
     fn calls(&self) -> u64 {
