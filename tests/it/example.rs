@@ -91,3 +91,19 @@ fn apply_twice_second_is_empty_and_detailed_exitcode_is_zero() {
     );
     ws.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
+
+#[test]
+fn o2_uncommenting_the_globex_member_is_refused_before_anything_is_sent() {
+    let ws = Workspace::acme();
+    let org = std::fs::read_to_string(ws.manifests.join("organization.yaml")).expect("org");
+    ws.write(
+        "organization.yaml",
+        &org.replace("  # - ceo@globex.example", "  - ceo@globex.example"),
+    );
+    let r = ws.run(&["plan"]).expect_code(1);
+    assert!(
+        r.stdout.contains("O2") && r.stdout.contains("Globex Holdings"),
+        "{}",
+        r.stdout
+    );
+}
