@@ -139,8 +139,13 @@ pub async fn apply(
         if units.is_empty() {
             break;
         }
-        let results: Vec<Result<UnitOutcomes, StoreError>> = futures::stream::iter(units)
+        // The futures are built before the stream (not in a `map` closure) so that the
+        // whole apply stays `Send` for the daemon's spawned workers.
+        let work: Vec<_> = units
+            .into_iter()
             .map(|unit| run_unit(unit, provider, store, lease, run_id, config))
+            .collect();
+        let results: Vec<Result<UnitOutcomes, StoreError>> = futures::stream::iter(work)
             .buffer_unordered(config.concurrency.max(1))
             .collect()
             .await;

@@ -63,6 +63,9 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Export {
             what: ExportWhat::Users { dir, format },
         } => export_users(&cli.state, cli.store.as_deref(), &dir, &format).await,
+        Command::Daemon(args) => crate::daemon::main(args, cli.state, cli.store)
+            .await
+            .map_err(|e| Failure::msg(e.to_string())),
         Command::Sim { command } => {
             super::sim_cmd::run(command, &cli.state).await?;
             Ok(0)
