@@ -2,6 +2,7 @@
 //! SQLite store, each test in a fresh temp dir. One test binary, so it links once.
 
 mod apply;
+mod daemon;
 mod example;
 mod harness;
 mod validate;
