@@ -365,6 +365,38 @@ fn sigterm_during_an_apply_exits_0_with_the_journal_consistent() {
 }
 
 #[test]
+fn a_change_hanging_past_the_shutdown_grace_still_exits_in_bounded_time() {
+    let ws = small(YEARLY);
+    ws.write("users.yaml", &many_changes());
+    let mut d = ws.daemon(
+        &["--concurrency", "1", "--shutdown-grace", "300ms"],
+        &[("ROSTER_SIM_OP_DELAY_MS", "30000")],
+    );
+    d.wait_for("a change in flight", WAIT, || {
+        d.status()["accounts"]["acme"]["running"] == true
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let t0 = std::time::Instant::now();
+    d.terminate();
+    let code = d.wait_exit(Duration::from_secs(10));
+    assert_eq!(
+        code,
+        Some(1),
+        "exit 1: a change was left in flight\n{}",
+        d.logs()
+    );
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    // The next run says so and finishes the work from a fresh observation.
+    let r = ws.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert!(
+        r.stderr.contains("stopped with 1 change(s) in flight"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(sim_field(&ws, "eve@acme.com", "department"), "Dept-eve");
+}
+
+#[test]
 fn dry_run_reports_drift_and_applies_nothing() {
     let ws = small(YEARLY);
     let d = ws.daemon(&["--dry-run"], &[]);
