@@ -39,6 +39,8 @@ pub struct AccountRunner {
     account: String,
     provider: Option<(ProviderConfig, Arc<dyn Provider>)>,
     journal_checked: bool,
+    /// The last event waited for: (provider time, wall-clock time it was due).
+    waited_due: Option<(Timestamp, Timestamp)>,
 }
 
 impl AccountRunner {
@@ -49,6 +51,7 @@ impl AccountRunner {
             account,
             provider: None,
             journal_checked: false,
+            waited_due: None,
         }
     }
 
@@ -195,11 +198,23 @@ impl Reconcile for AccountRunner {
         let result = report.result;
         let ok = result.is_ok();
         // Due times are on the provider's clock; the wait is measured from the observation.
-        let due = report
+        let mut due = report
             .due
             .as_ref()
             .zip(report.observed_at)
             .map(|(d, seen)| finished_at + (d.provider_at - seen).max(chrono::Duration::zero()));
+        // An event already waited for that the provider's clock still has not reached: the
+        // clock does not follow the wall clock (the simulator's moves with `roster sim
+        // clock`). Waiting for it again would loop; the next resync or trigger sees it.
+        if let (Some(d), Some((at, wall))) = (&report.due, self.waited_due)
+            && d.provider_at == at
+            && finished_at >= wall
+        {
+            tracing::info!(account = %self.account, event = %d.what, "the provider's clock has not reached this event yet; waiting for the next resync or trigger");
+            due = None;
+        } else {
+            self.waited_due = report.due.as_ref().map(|d| d.provider_at).zip(due);
+        }
         tracing::info!(
             account = %self.account,
             result = result.as_str(),

@@ -397,6 +397,51 @@ fn a_change_hanging_past_the_shutdown_grace_still_exits_in_bounded_time() {
 }
 
 #[test]
+fn the_next_invitation_event_wakes_the_daemon_once_on_time() {
+    let ws = Workspace::empty();
+    // Pat's invitation reaches resendAfter (25 days) 2 s after the simulator's clock.
+    ws.write(
+        "seed.yaml",
+        &SEED.replace(
+            "      - { email: ann@",
+            "      - { email: pat@acme.com, status: pending, invitedAt: 2026-10-07T09:00:02Z }\n      - { email: ann@",
+        ),
+    );
+    ws.write(
+        "account.yaml",
+        &format!(
+            "{}policy:\n  invitations: {{ resendAfter: 25d }}\n",
+            account(YEARLY)
+        ),
+    );
+    ws.write(
+        "users.yaml",
+        &format!("{}---\nkind: User\nemail: pat@acme.com\n", users("Sales")),
+    );
+    let d = ws.daemon(&[], &[]);
+    d.wait_in_sync("acme");
+    let due = d.status()["accounts"]["acme"]["due"].clone();
+    assert_eq!(due["provider_at"], "2026-11-01T09:00:02Z", "{due}");
+    assert_eq!(d.status()["accounts"]["acme"]["next_run"]["reason"], "due");
+    d.wait_for("the due run", Duration::from_secs(10), || {
+        last_triggers(&d) == vec!["due"]
+    });
+    // The simulator's clock did not move: the event is not waited for again (no loop).
+    std::thread::sleep(Duration::from_millis(2500));
+    let a = &d.status()["accounts"]["acme"];
+    assert_eq!(a["runs"], 2, "startup and one due run: {a}");
+    assert_eq!(a["next_run"]["reason"], "schedule", "{a}");
+    // Once time passes on the simulator, the next resync (here: a manual run) resends.
+    ws.run_plain(&["sim", "clock", "+1m"]).expect_code(0);
+    d.post("/reconcile", &[], b"");
+    d.wait_for("the resend", WAIT, || {
+        ws.sim_state()["log"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|e| e["action"] == "resend_invitation"))
+    });
+}
+
+#[test]
 fn dry_run_reports_drift_and_applies_nothing() {
     let ws = small(YEARLY);
     let d = ws.daemon(&["--dry-run"], &[]);
