@@ -90,6 +90,8 @@ pub struct Shared {
     board: Mutex<Board>,
     workers: Mutex<BTreeMap<String, Worker>>,
     stop: Arc<AtomicBool>,
+    /// Held by the run of a simulated account (see `runner`).
+    sim_turn: tokio::sync::Mutex<()>,
     shutdown: tokio_watch::Receiver<bool>,
 }
 
@@ -246,6 +248,7 @@ pub async fn run(
         board: Mutex::new(board),
         workers: Mutex::new(BTreeMap::new()),
         stop: Arc::new(AtomicBool::new(false)),
+        sim_turn: tokio::sync::Mutex::new(()),
         shutdown: stop_rx.clone(),
         config,
     });

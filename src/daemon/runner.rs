@@ -95,6 +95,13 @@ impl AccountRunner {
     }
 
     async fn reconcile(&mut self, desired: &Desired) -> Report {
+        // Simulated accounts share one state file that each provider rewrites whole:
+        // their runs take turns so that one account's apply cannot overwrite another's.
+        let shared = self.shared.clone();
+        let _sim_turn = match desired.account.provider {
+            ProviderConfig::Sim(_) => Some(shared.sim_turn.lock().await),
+            ProviderConfig::Zoom(_) => None,
+        };
         let provider = match self.provider(desired) {
             Ok(p) => p,
             Err(e) => return Report::error(e),

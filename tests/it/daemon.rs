@@ -442,6 +442,40 @@ fn the_next_invitation_event_wakes_the_daemon_once_on_time() {
 }
 
 #[test]
+fn simulated_accounts_sharing_one_cloud_do_not_overwrite_each_other() {
+    let ws = Workspace::empty();
+    let two = format!(
+        "{SEED}  - id: beta\n    owner: owner@beta.com\n    plan: business\n    users:\n      - {{ email: owner@beta.com, role: owner, type: licensed }}\n      - {{ email: bea@beta.com, type: basic, firstName: Bea }}\n"
+    );
+    ws.write("seed.yaml", &two);
+    ws.write("acme.yaml", &account(YEARLY));
+    ws.write(
+        "beta.yaml",
+        &account(YEARLY)
+            .replace("name: acme", "name: beta")
+            .replace("owner@acme.com", "owner@beta.com"),
+    );
+    let people = |dept: &str| {
+        format!(
+            "kind: User\naccount: acme\nemail: ann@acme.com\ndepartment: {dept}\n---\nkind: User\naccount: beta\nemail: bea@beta.com\ndepartment: {dept}\n"
+        )
+    };
+    ws.write("people.yaml", &people("One"));
+    let d = ws.daemon(&[], &[("ROSTER_SIM_OP_DELAY_MS", "150")]);
+    d.wait_in_sync("acme");
+    d.wait_in_sync("beta");
+    // One edit wakes both accounts at once; each apply rewrites the shared cloud file.
+    ws.write("people.yaml", &people("Two"));
+    wait_field(&d, &ws, "ann@acme.com", "department", "Two");
+    wait_field(&d, &ws, "bea@beta.com", "department", "Two");
+    d.wait_in_sync("acme");
+    d.wait_in_sync("beta");
+    let sim = ws.sim_state();
+    assert_eq!(sim_user(&sim, "ann@acme.com")["department"], "Two");
+    assert_eq!(sim_user(&sim, "bea@beta.com")["department"], "Two");
+}
+
+#[test]
 fn dry_run_reports_drift_and_applies_nothing() {
     let ws = small(YEARLY);
     let d = ws.daemon(&["--dry-run"], &[]);
