@@ -314,7 +314,7 @@ pub fn html(s: &Status) -> String {
         "<h1>roster daemon</h1>\n<p>version {} · mode <b>{}</b> · started {} · <span class=\"{}\">{}</span></p>\n",
         esc(s.version),
         esc(s.mode),
-        s.started_at.to_rfc3339(),
+        s.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         if s.ready { "good" } else { "bad" },
         if s.stopping {
             "stopping"
@@ -334,13 +334,13 @@ pub fn html(s: &Status) -> String {
             .unwrap_or_default(),
         m.loads,
         m.last_good_at
-            .map(|t| t.to_rfc3339())
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_else(|| "never".into())
     ));
     if let Some(e) = &m.error {
         out.push_str(&format!(
             "<p class=\"bad\">The last revision failed to load at {}; the last good one stays in force: {}</p>\n<pre>{}</pre>\n",
-            e.at.to_rfc3339(),
+            e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             esc(&e.message),
             esc(&e.diagnostics.join("\n"))
         ));
@@ -349,7 +349,12 @@ pub fn html(s: &Status) -> String {
     for (name, a) in &s.accounts {
         let (when, result, plan, errors) = match &a.last_run {
             Some(r) => (
-                format!("{} ({} ms)", r.finished_at.to_rfc3339(), r.duration_ms),
+                format!(
+                    "{} ({} ms)",
+                    r.finished_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    r.duration_ms
+                ),
                 format!(
                     "<span class=\"{}\">{}</span>",
                     if r.result.is_ok() { "good" } else { "bad" },
@@ -376,7 +381,13 @@ pub fn html(s: &Status) -> String {
         let next = a
             .next_run
             .as_ref()
-            .map(|n| format!("{} ({})", n.at.to_rfc3339(), n.reason))
+            .map(|n| {
+                format!(
+                    "{} ({})",
+                    n.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    n.reason
+                )
+            })
             .unwrap_or_default();
         out.push_str(&format!(
             "<tr><td>{}</td><td>{when}</td><td>{result}</td><td>{plan}</td><td>{errors}</td><td>{next}</td></tr>\n",
