@@ -207,8 +207,28 @@ fn drift_made_with_roster_sim_is_repaired_at_the_next_resync() {
         "lastName=Drifted",
     ])
     .expect_code(0);
-    assert_eq!(sim_field(&ws, "ann@acme.com", "lastName"), "Drifted");
-    wait_field(&d, &ws, "ann@acme.com", "lastName", "Archer");
+    // The drift (by ann herself), then the repair (by roster, acting as the owner).
+    let edits_of_ann = || -> Vec<(String, String)> {
+        ws.sim_state()["log"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["action"] == "update_user" && e["target"] == "ann@acme.com")
+            .map(|e| (e["actor"].to_string(), e["detail"].to_string()))
+            .collect()
+    };
+    d.wait_for("the drift to be repaired", WAIT, || {
+        let edits = edits_of_ann();
+        let drift = edits
+            .iter()
+            .position(|(_, detail)| detail.contains("Drifted"));
+        drift.is_some_and(|i| {
+            edits[i + 1..].iter().any(|(actor, detail)| {
+                actor.contains("owner@acme.com") && detail.contains("Archer")
+            })
+        })
+    });
+    assert_eq!(sim_field(&ws, "ann@acme.com", "lastName"), "Archer");
     d.wait_for("the repair's run to be reported", WAIT, || {
         d.status()["accounts"]["acme"]["last_run"]["applied"] == 1
     });
