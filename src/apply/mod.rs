@@ -11,6 +11,8 @@ use crate::provider::Provider;
 use crate::store::{Lease, Outcome, Store, StoreError};
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How apply runs.
 #[derive(Debug, Clone)]
@@ -19,6 +21,9 @@ pub struct ApplyConfig {
     pub concurrency: usize,
     /// Largest batch sent in one provider call (Zoom: 30 users per call).
     pub batch_size: usize,
+    /// Once set, no further change is started: changes in flight finish and are journaled,
+    /// the others are reported as not attempted (the daemon's graceful shutdown).
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for ApplyConfig {
@@ -26,9 +31,19 @@ impl Default for ApplyConfig {
         ApplyConfig {
             concurrency: 4,
             batch_size: 30,
+            stop: None,
         }
     }
 }
+
+impl ApplyConfig {
+    fn stopping(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
+    }
+}
+
+/// Why a change not attempted was left alone.
+const STOPPING: &str = "not attempted: roster is shutting down; the next run plans it again";
 
 /// A change that did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -85,8 +100,20 @@ enum State {
     Skipped,
 }
 
+/// What became of one change of a unit.
+enum UnitOutcome {
+    /// The provider accepted it.
+    Done,
+    /// The provider refused it, or it could not be sent.
+    Failed(String),
+    /// Never started: apply was asked to stop first.
+    NotStarted,
+    /// No API on this provider: recorded as a pending manual change.
+    Manual,
+}
+
 /// What one unit of work returns: each change id with its outcome.
-type UnitOutcomes = Vec<(String, Result<bool, String>)>;
+type UnitOutcomes = Vec<(String, UnitOutcome)>;
 
 /// Applies `plan`. `previous` is the LastApplied the plan was made with: the entries of
 /// targets whose changes did not all succeed are kept from it.
@@ -117,19 +144,29 @@ pub async fn apply(
         if units.is_empty() {
             break;
         }
-        let results: Vec<Result<UnitOutcomes, StoreError>> = futures::stream::iter(units)
-            .map(|unit| run_unit(unit, provider, store, lease, run_id))
+        // The futures are built before the stream (not in a `map` closure) so that the
+        // whole apply stays `Send` for the daemon's spawned workers.
+        let work: Vec<_> = units
+            .into_iter()
+            .map(|unit| run_unit(unit, provider, store, lease, run_id, config))
+            .collect();
+        let results: Vec<Result<UnitOutcomes, StoreError>> = futures::stream::iter(work)
             .buffer_unordered(config.concurrency.max(1))
             .collect()
             .await;
         for r in results {
             for (id, outcome) in r? {
+                let manual_ids: Vec<String> = if matches!(outcome, UnitOutcome::Manual) {
+                    vec![id.clone()]
+                } else {
+                    Vec::new()
+                };
                 let change = plan.changes.iter().find(|c| c.id == id);
                 match (outcome, change) {
-                    (Ok(manual), _) => {
+                    (UnitOutcome::Done | UnitOutcome::Manual, _) => {
                         // A pending manual change lets its dependants go on: they are
                         // manual steps of the same person (e.g. invite after create).
-                        if manual {
+                        if manual_ids.contains(&id) {
                             report.manual.push(id.clone());
                         } else {
                             report.done.push(id.clone());
@@ -138,7 +175,18 @@ pub async fn apply(
                             *s = State::Done;
                         }
                     }
-                    (Err(message), Some(c)) => {
+                    (UnitOutcome::NotStarted, Some(c)) => {
+                        report.skipped.push(NotApplied {
+                            change_id: c.id.clone(),
+                            action: c.action.as_str().into(),
+                            target: c.target.clone(),
+                            message: STOPPING.into(),
+                        });
+                        if let Some(s) = state.get_mut(c.id.as_str()) {
+                            *s = State::Skipped;
+                        }
+                    }
+                    (UnitOutcome::Failed(message), Some(c)) => {
                         tracing::warn!(change = %c.id, %message, "change failed");
                         report.failed.push(NotApplied {
                             change_id: c.id.clone(),
@@ -150,7 +198,7 @@ pub async fn apply(
                             *s = State::Failed;
                         }
                     }
-                    (Err(_), None) => {}
+                    (UnitOutcome::Failed(_) | UnitOutcome::NotStarted, None) => {}
                 }
             }
         }
@@ -247,7 +295,14 @@ async fn run_unit(
     store: &dyn Store,
     lease: &Lease,
     run_id: &str,
+    config: &ApplyConfig,
 ) -> Result<UnitOutcomes, StoreError> {
+    if config.stopping() {
+        return Ok(unit
+            .iter()
+            .map(|c| (c.id.clone(), UnitOutcome::NotStarted))
+            .collect());
+    }
     let mut out = Vec::with_capacity(unit.len());
     let mut unit = unit;
     let mut manual = Vec::new();
@@ -271,7 +326,7 @@ async fn run_unit(
             )
             .await?;
         tracing::info!(change = %c.id, "recorded as a pending manual change (no API)");
-        out.push((c.id.clone(), Ok(true)));
+        out.push((c.id.clone(), UnitOutcome::Manual));
     }
     if unit.is_empty() {
         return Ok(out);
@@ -297,14 +352,14 @@ async fn run_unit(
                 store
                     .journal_finish(lease, run_id, &c.id, Outcome::Done, None)
                     .await?;
-                out.push((c.id.clone(), Ok(false)));
+                out.push((c.id.clone(), UnitOutcome::Done));
             }
             Err(e) => {
                 let msg = e.to_string();
                 store
                     .journal_finish(lease, run_id, &c.id, Outcome::Failed, Some(&msg))
                     .await?;
-                out.push((c.id.clone(), Err(msg)));
+                out.push((c.id.clone(), UnitOutcome::Failed(msg)));
             }
         }
     }

@@ -259,3 +259,80 @@ async fn a_plan_with_errors_applies_nothing() {
     assert!(matches!(r, Err(ApplyError::PlanHasErrors(1))));
     assert!(provider.calls.lock().expect("calls").is_empty());
 }
+
+/// Raises the stop flag while the first change is in flight, as SIGTERM does in the daemon.
+struct StopsDuringFirst {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sent: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Provider for StopsDuringFirst {
+    async fn refresh(&self) -> Result<Observed, ProviderError> {
+        Err(ProviderError::Config("not used".into()))
+    }
+    async fn lookup_emails(
+        &self,
+        _: &[Email],
+    ) -> Result<std::collections::BTreeMap<Email, crate::model::ExistingZoomUser>, ProviderError>
+    {
+        Ok(Default::default())
+    }
+    async fn execute(&self, op: &Op) -> Result<(), ProviderError> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut s) = self.sent.lock() {
+            s.push(op_email(op));
+        }
+        Ok(())
+    }
+    fn calls(&self) -> u64 {
+        0
+    }
+}
+
+#[tokio::test]
+async fn a_stop_lets_the_change_in_flight_finish_and_starts_no_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path()).expect("store");
+    let lease = store
+        .acquire("acme", "test", std::time::Duration::from_secs(60))
+        .await
+        .expect("lease");
+    let plan = Plan {
+        account: "acme".into(),
+        changes: vec![
+            change("1", "a@x.com", update("a@x.com"), &[]),
+            change("2", "a@x.com", update("a@x.com"), &["1"]),
+            change("3", "b@x.com", update("b@x.com"), &[]),
+        ],
+        ..Plan::default()
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let provider = StopsDuringFirst {
+        stop: stop.clone(),
+        sent: Mutex::new(vec![]),
+    };
+    let config = ApplyConfig {
+        concurrency: 1,
+        stop: Some(stop),
+        ..ApplyConfig::default()
+    };
+    let report = apply(
+        &plan,
+        &LastApplied::default(),
+        &provider,
+        &store,
+        &lease,
+        "run1",
+        &config,
+    )
+    .await
+    .expect("apply");
+    assert_eq!(provider.sent.lock().expect("sent").len(), 1);
+    assert_eq!(report.done.len(), 1);
+    assert_eq!(report.skipped.len(), 2, "{report:?}");
+    assert!(report.failed.is_empty());
+    let journal = store.journal("acme").await.expect("journal");
+    assert_eq!(journal.len(), 1, "only the change sent is journaled");
+    assert_eq!(journal[0].outcome, crate::store::Outcome::Done);
+}

@@ -100,6 +100,9 @@ pub enum Command {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// Long-running reconciler: watch the manifests, resync on cron, webhooks, HTTP
+    /// health, metrics and status (see README, "Running the daemon").
+    Daemon(crate::daemon::DaemonArgs),
     /// Export the account's users.
     Export {
         /// What to export.

@@ -66,6 +66,9 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Confirm { change_id, dir } => {
             confirm_manual(&cli.state, cli.store.as_deref(), &dir, change_id.as_deref()).await
         }
+        Command::Daemon(args) => crate::daemon::main(args, cli.state, cli.store)
+            .await
+            .map_err(|e| Failure::msg(e.to_string())),
         Command::Sim { command } => {
             super::sim_cmd::run(command, &cli.state).await?;
             Ok(0)

@@ -798,6 +798,8 @@ fn read_account(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut R
         let parts = expr.split_whitespace().count();
         if !(6..=7).contains(&parts) {
             sink.format(r.pos, format!("`resync`: {expr:?} is not a cron expression with seconds (6 or 7 fields, e.g. \"0 */10 * * * *\")"));
+        } else if let Err(e) = expr.parse::<cron::Schedule>() {
+            sink.format(r.pos, format!("`resync`: {expr:?} is not a valid cron expression ({e}); fields are sec min hour day-of-month month day-of-week [year], e.g. \"0 */10 * * * *\""));
         } else {
             resync = Some(expr);
         }

@@ -246,3 +246,25 @@ fn bad_csv_cells_are_all_reported_with_row_and_column() {
     assert!(errs.iter().any(|e| e.contains("error[U2]")), "{errs:?}");
     assert!(errs.iter().any(|e| e.contains("error[U3]")), "{errs:?}");
 }
+
+#[test]
+fn resync_is_parsed_as_cron_with_its_location() {
+    let errs = errors(&[(
+        "account.yaml",
+        "kind: Account\nname: acme\nowner: owner@acme.com\nschedule:\n  resync: \"0 */10 * * * mon-xyz\"\n",
+    )]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with("account.yaml:5:11:") && errs[0].contains("not a valid cron"),
+        "{errs:?}"
+    );
+    let d = dir(&[(
+        "account.yaml",
+        "kind: Account\nname: acme\nowner: owner@acme.com\nschedule:\n  resync: \"*/5 * * * * *\"\n",
+    )]);
+    let m = load_dir(d.path()).expect("valid");
+    assert_eq!(
+        m.accounts["acme"].account.resync.as_deref(),
+        Some("*/5 * * * * *")
+    );
+}

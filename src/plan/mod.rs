@@ -14,6 +14,7 @@ mod users;
 pub use change::*;
 pub use context::PlanOptions;
 pub use field::{Decision, decide, decide_set};
+pub(crate) use users::INVITATION_LIFETIME_DAYS;
 
 use crate::model::{Desired, LastApplied, Observed, Timestamp};
 use context::Ctx;

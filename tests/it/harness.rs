@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 /// A fresh workspace: a manifest folder and a state folder in one temp dir.
 pub struct Workspace {
@@ -116,4 +117,200 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(&p, &dest).expect("copy");
         }
     }
+}
+
+/// A `roster daemon` process on an ephemeral port, its stderr collected (JSON logs).
+/// Killed when dropped, unless it already exited.
+pub struct Daemon {
+    child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Workspace {
+    /// Starts `roster daemon MANIFESTS --listen 127.0.0.1:0 ARGS…` with `env` set.
+    pub fn daemon(&self, args: &[&str], env: &[(&str, &str)]) -> Daemon {
+        self.daemon_on(&self.manifests, args, env)
+    }
+
+    /// Starts the daemon on another manifest folder (a symlink, say).
+    pub fn daemon_on(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Daemon {
+        let mut c = self.cmd(&["--log-format", "json", "daemon"]);
+        c.arg(dir)
+            .args(["--listen", "127.0.0.1:0", "--debounce", "100ms"])
+            .args(args)
+            .env("RUST_LOG", "info")
+            .env_remove("ZOOM_WEBHOOK_SECRET_TOKEN")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut child = c.spawn().expect("start roster daemon");
+        let stderr = child.stderr.take().expect("stderr");
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let logs = logs.clone();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                for line in std::io::BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+                        && v["fields"]["message"] == "listening"
+                        && let Some(a) = v["fields"]["addr"].as_str()
+                    {
+                        let _ = tx.send(a.to_string());
+                    }
+                    logs.lock().expect("logs").push(line);
+                }
+            });
+        }
+        let addr = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(a) => a.parse().expect("socket address"),
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "the daemon did not start listening:\n{}",
+                    logs.lock().expect("logs").join("\n")
+                );
+            }
+        };
+        Daemon { child, addr, logs }
+    }
+
+    /// The simulated cloud as the daemon left it (`state/sim.json`, written atomically).
+    /// `Null` before the daemon created it.
+    pub fn sim_state(&self) -> serde_json::Value {
+        match std::fs::read_to_string(self.state.join("sim.json")) {
+            Ok(text) => serde_json::from_str(&text).expect("sim.json is JSON"),
+            Err(_) => serde_json::Value::Null,
+        }
+    }
+}
+
+impl Daemon {
+    /// `GET path` → (status, body).
+    pub fn get(&self, path: &str) -> (u16, String) {
+        http(self.addr, "GET", path, &[], b"")
+    }
+
+    /// `POST path` with headers and a body → (status, body).
+    pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+        http(self.addr, "POST", path, headers, body)
+    }
+
+    /// `/status` parsed.
+    pub fn status(&self) -> serde_json::Value {
+        let (code, body) = self.get("/status");
+        assert_eq!(code, 200, "{body}");
+        serde_json::from_str(&body).expect("/status is JSON")
+    }
+
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Every log line so far.
+    pub fn logs(&self) -> String {
+        self.logs.lock().expect("logs").join("\n")
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill")
+            .success();
+        assert!(ok, "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit; its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let until = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < until {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Waits until `cond` holds, or panics with `what` and the daemon's logs.
+    pub fn wait_for(&self, what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+        let until = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < until {
+            if cond() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!(
+            "timed out waiting for {what}\n--- daemon logs\n{}",
+            self.logs()
+        );
+    }
+
+    /// Waits until the daemon is ready and the account has settled: no run in flight, the
+    /// last one in sync or applied.
+    pub fn wait_in_sync(&self, account: &str) {
+        self.wait_for(
+            &format!("{account} in sync"),
+            Duration::from_secs(20),
+            || {
+                let s = self.status();
+                let a = &s["accounts"][account];
+                let r = &a["last_run"]["result"];
+                s["ready"] == true && a["running"] == false && (r == "in_sync" || r == "applied")
+            },
+        );
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 client (one request per connection): (status, body).
+pub fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s =
+        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).expect("send");
+    s.write_all(body).expect("send body");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let code = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (code, body.to_string())
 }

@@ -3,6 +3,7 @@
 
 mod apply;
 mod contract;
+mod daemon;
 mod example;
 mod harness;
 mod org;
