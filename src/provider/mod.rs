@@ -1,5 +1,5 @@
 //! Providers: where the account lives. The [`Provider`] trait is all the rest of roster
-//! knows; `sim` is the embedded simulator (the default), `zoom` the REST API (later).
+//! knows; `sim` is the embedded simulator (the default), `zoom` the REST API.
 //!
 //! Providers depend on `model` and on the [`Op`] values of a plan only: they know nothing
 //! of manifests.
