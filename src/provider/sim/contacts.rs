@@ -85,16 +85,9 @@ impl Cloud {
         match op {
             Op::CreateOrganization { name } => {
                 check_admin(&self.accounts[ai], actor, Rule::O1)?;
-                if let Some(o) = org_of(self, account) {
-                    return Err(refuse(
-                        409,
-                        Rule::O2,
-                        format!(
-                            "Account {account} already belongs to organization {}.",
-                            self.organizations[o].name
-                        ),
-                    ));
-                }
+                self.not_in_organization(account, |org| {
+                    format!("Account {account} already belongs to organization {org}.")
+                })?;
                 self.organizations.push(SimOrganization {
                     name: name.clone(),
                     owner_account: account.to_string(),
@@ -120,16 +113,7 @@ impl Cloud {
                         format!("{email} is neither the owner nor an admin of a Zoom account."),
                     )
                 })?;
-                if let Some(other) = org_of(self, &target) {
-                    return Err(refuse(
-                        409,
-                        Rule::O2,
-                        format!(
-                            "The account of {email} already belongs to organization {}: the invitation is rejected.",
-                            self.organizations[other].name
-                        ),
-                    ));
-                }
+                self.not_in_organization(&target, |org| format!("The account of {email} already belongs to organization {org}: the invitation is rejected."))?;
                 let org = &mut self.organizations[oi];
                 if org.invitations.iter().any(|i| &i.email == email) {
                     return Err(refuse(
@@ -189,16 +173,9 @@ impl Cloud {
             }
             Op::RequestLink { owner } => {
                 check_admin(&self.accounts[ai], actor, Rule::O7)?;
-                if let Some(o) = org_of(self, account) {
-                    return Err(refuse(
-                        409,
-                        Rule::O2,
-                        format!(
-                            "Account {account} already belongs to organization {}.",
-                            self.organizations[o].name
-                        ),
-                    ));
-                }
+                self.not_in_organization(account, |org| {
+                    format!("Account {account} already belongs to organization {org}.")
+                })?;
                 let target = self
                     .organizations
                     .iter()
@@ -413,6 +390,19 @@ impl Cloud {
         }
     }
 
+    /// O2: `account` must belong to no organization; `why` words the refusal with the
+    /// organization's name.
+    fn not_in_organization(
+        &self,
+        account: &str,
+        why: impl Fn(&str) -> String,
+    ) -> Result<(), ProviderError> {
+        match org_of(self, account) {
+            Some(oi) => Err(refuse(409, Rule::O2, why(&self.organizations[oi].name))),
+            None => Ok(()),
+        }
+    }
+
     fn owned_org(&self, account: &str, actor: &Actor) -> Result<usize, ProviderError> {
         let oi = org_of(self, account).ok_or_else(|| {
             refuse(
@@ -454,16 +444,9 @@ impl Cloud {
                 format!("{email} no longer administers an account."),
             )
         })?;
-        if let Some(other) = org_of(self, &target) {
-            return Err(refuse(
-                409,
-                Rule::O2,
-                format!(
-                    "The account already belongs to organization {}.",
-                    self.organizations[other].name
-                ),
-            ));
-        }
+        self.not_in_organization(&target, |org| {
+            format!("The account already belongs to organization {org}.")
+        })?;
         let org = &mut self.organizations[oi];
         org.invitations.remove(ii);
         org.linked.push(SimLink {
@@ -516,16 +499,9 @@ impl Cloud {
                     format!("No pending join request from account {account}."),
                 )
             })?;
-        if let Some(other) = org_of(self, account) {
-            return Err(refuse(
-                409,
-                Rule::O2,
-                format!(
-                    "Account {account} already belongs to organization {}.",
-                    self.organizations[other].name
-                ),
-            ));
-        }
+        self.not_in_organization(account, |org| {
+            format!("Account {account} already belongs to organization {org}.")
+        })?;
         let owner = self
             .accounts
             .iter()

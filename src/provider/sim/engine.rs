@@ -630,69 +630,13 @@ impl Cloud {
                 Ok(("delete_user".into(), email.to_string(), None))
             }
             Op::CreateGroup { name, description } => {
-                let id = self.fresh_id("g");
-                let a = self.account_mut(account)?;
-                if a.groups.iter().any(|g| &g.name == name) {
-                    return Err(ProviderError::api(
-                        409,
-                        4132,
-                        format!("Group name {name} is already in use."),
-                    ));
-                }
-                a.groups.push(super::cloud::SimGroup {
-                    id,
-                    name: name.clone(),
-                    description: description.clone(),
-                });
-                Ok(("create_group".into(), name.clone(), None))
+                self.create_group(account, name, description, false)
             }
-            Op::DeleteGroup { name } => {
-                let a = &mut self.accounts[ai];
-                let i = a
-                    .groups
-                    .iter()
-                    .position(|g| &g.name == name)
-                    .ok_or_else(|| {
-                        ProviderError::api(404, 4130, format!("Group does not exist: {name}."))
-                    })?;
-                a.groups.remove(i);
-                for u in &mut a.users {
-                    u.groups.remove(name);
-                }
-                Ok(("delete_group".into(), name.clone(), None))
-            }
+            Op::DeleteGroup { name } => self.delete_group(ai, name, false),
             Op::CreateChatGroup { name, description } => {
-                let id = self.fresh_id("c");
-                let a = self.account_mut(account)?;
-                if a.chat_groups.iter().any(|g| &g.name == name) {
-                    return Err(ProviderError::api(
-                        409,
-                        4132,
-                        format!("Chat group name {name} is already in use."),
-                    ));
-                }
-                a.chat_groups.push(super::cloud::SimGroup {
-                    id,
-                    name: name.clone(),
-                    description: description.clone(),
-                });
-                Ok(("create_chat_group".into(), name.clone(), None))
+                self.create_group(account, name, description, true)
             }
-            Op::DeleteChatGroup { name } => {
-                let a = &mut self.accounts[ai];
-                let i = a
-                    .chat_groups
-                    .iter()
-                    .position(|g| &g.name == name)
-                    .ok_or_else(|| {
-                        ProviderError::api(404, 4130, format!("Chat group does not exist: {name}."))
-                    })?;
-                a.chat_groups.remove(i);
-                for u in &mut a.users {
-                    u.chat_groups.remove(name);
-                }
-                Ok(("delete_chat_group".into(), name.clone(), None))
-            }
+            Op::DeleteChatGroup { name } => self.delete_group(ai, name, true),
             Op::CreateRole {
                 name,
                 description,
@@ -763,6 +707,74 @@ impl Cloud {
                 Ok(("delete_role".into(), name.clone(), None))
             }
         }
+    }
+
+    /// Creates a user group or (`chat`) a chat group; 4132 when the name is taken.
+    fn create_group(
+        &mut self,
+        account: &str,
+        name: &str,
+        description: &Option<String>,
+        chat: bool,
+    ) -> Result<(String, String, Option<String>), ProviderError> {
+        let id = self.fresh_id(if chat { "c" } else { "g" });
+        let a = self.account_mut(account)?;
+        let (what, groups) = if chat {
+            ("Chat group", &mut a.chat_groups)
+        } else {
+            ("Group", &mut a.groups)
+        };
+        if groups.iter().any(|g| g.name == name) {
+            return Err(ProviderError::api(
+                409,
+                4132,
+                format!("{what} name {name} is already in use."),
+            ));
+        }
+        groups.push(super::cloud::SimGroup {
+            id,
+            name: name.to_string(),
+            description: description.clone(),
+        });
+        let action = if chat {
+            "create_chat_group"
+        } else {
+            "create_group"
+        };
+        Ok((action.into(), name.to_string(), None))
+    }
+
+    /// Deletes a user group or (`chat`) a chat group and every membership in it; 4130
+    /// when there is none.
+    fn delete_group(
+        &mut self,
+        ai: usize,
+        name: &str,
+        chat: bool,
+    ) -> Result<(String, String, Option<String>), ProviderError> {
+        let a = &mut self.accounts[ai];
+        let (what, groups) = if chat {
+            ("Chat group", &mut a.chat_groups)
+        } else {
+            ("Group", &mut a.groups)
+        };
+        let i = groups.iter().position(|g| g.name == name).ok_or_else(|| {
+            ProviderError::api(404, 4130, format!("{what} does not exist: {name}."))
+        })?;
+        groups.remove(i);
+        for u in &mut a.users {
+            if chat {
+                u.chat_groups.remove(name);
+            } else {
+                u.groups.remove(name);
+            }
+        }
+        let action = if chat {
+            "delete_chat_group"
+        } else {
+            "delete_group"
+        };
+        Ok((action.into(), name.to_string(), None))
     }
 
     /// The invited person accepts (U5). I3: refused with 1009 while the account they own

@@ -630,53 +630,34 @@ pub async fn execute_batch(http: &Http, ids: &Ids, ops: &[Op]) -> Vec<Result<(),
             other => out[i] = Some(execute(http, ids, other).await.map(|_| ())),
         }
     }
-    for (role, idx) in role_batches {
-        let Some(rid) = ids.roles.get(&role) else {
-            for i in idx {
-                out[i] = Some(Err(missing("role", &role)));
-            }
-            continue;
-        };
-        for chunk in idx.chunks(BATCH) {
-            let members = chunk.iter().map(|i| member_ref(ids, &ops[*i])).collect();
-            let r = http
-                .send(
-                    Method::POST,
-                    &format!("/roles/{rid}/members"),
-                    &[],
-                    Some(&Members { members }),
-                    Label::Medium,
-                    Retry::Safe,
-                )
-                .await
-                .map(|_| ());
-            for i in chunk {
-                out[*i] = Some(r.clone());
-            }
-        }
-    }
-    for (group, idx) in group_batches {
-        let Some(gid) = ids.groups.get(&group) else {
-            for i in idx {
-                out[i] = Some(Err(missing("group", &group)));
-            }
-            continue;
-        };
-        for chunk in idx.chunks(BATCH) {
-            let members = chunk.iter().map(|i| member_ref(ids, &ops[*i])).collect();
-            let r = http
-                .send(
-                    Method::POST,
-                    &format!("/groups/{gid}/members"),
-                    &[],
-                    Some(&Members { members }),
-                    Label::Medium,
-                    Retry::Safe,
-                )
-                .await
-                .map(|_| ());
-            for i in chunk {
-                out[*i] = Some(r.clone());
+    let batches = [
+        ("role", "roles", role_batches, &ids.roles),
+        ("group", "groups", group_batches, &ids.groups),
+    ];
+    for (what, path, batch, known) in batches {
+        for (name, idx) in batch {
+            let Some(id) = known.get(&name) else {
+                for i in idx {
+                    out[i] = Some(Err(missing(what, &name)));
+                }
+                continue;
+            };
+            for chunk in idx.chunks(BATCH) {
+                let members = chunk.iter().map(|i| member_ref(ids, &ops[*i])).collect();
+                let r = http
+                    .send(
+                        Method::POST,
+                        &format!("/{path}/{id}/members"),
+                        &[],
+                        Some(&Members { members }),
+                        Label::Medium,
+                        Retry::Safe,
+                    )
+                    .await
+                    .map(|_| ());
+                for i in chunk {
+                    out[*i] = Some(r.clone());
+                }
             }
         }
     }
