@@ -162,6 +162,10 @@ pub struct ServeArgs {
     /// Seed of the fault generator.
     #[arg(long, default_value_t = 7)]
     pub fault_seed: u64,
+    /// Do not refuse requests over Zoom's per-second and daily rate limits (for fuzzers
+    /// and load tests; the `X-RateLimit-*` headers are still sent).
+    #[arg(long)]
+    pub no_rate_limit: bool,
 }
 
 fn email(raw: &str) -> Result<Email, ProviderError> {
@@ -214,6 +218,7 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
                 burst_429: a.burst_429,
                 burst_every: a.burst_every,
                 seed: a.fault_seed,
+                rate_limits: !a.no_rate_limit,
             };
             crate::provider::sim::serve::serve(&a.listen, file, cloud, cfg).await?;
         }

@@ -174,6 +174,13 @@ pub struct SimGroup {
     /// Description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Contact groups only: Zoom's `group_privacy` (1 visible to anyone, 2 members
+    /// visible, 3 members only); absent means 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<i64>,
+    /// User groups only: the group's administrators (`/groups/{groupId}/admins`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub admins: BTreeSet<Email>,
 }
 
 /// A custom role.
@@ -264,6 +271,9 @@ pub struct SimUser {
     /// Custom attribute values (U11).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub custom_attributes: BTreeMap<String, String>,
+    /// When the user record was created (the seed's clock for seeded users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
     /// When the pending invitation was (last) sent (U8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invited_at: Option<Timestamp>,
@@ -305,6 +315,7 @@ impl SimUser {
             job_title: None,
             location: None,
             custom_attributes: BTreeMap::new(),
+            created_at: None,
             invited_at: None,
             invite: None,
             external_contacts: BTreeMap::new(),
@@ -413,6 +424,7 @@ impl Cloud {
                 let needs_id = u.status != SimStatus::Pending && u.id.is_none();
                 let needs_sent = u.status == SimStatus::Pending && u.invited_at.is_none();
                 let needs_kind = u.status == SimStatus::Pending && u.invite.is_none();
+                let needs_created = u.created_at.is_none();
                 if is_owner {
                     self.accounts[ai].users[ui].role = "owner".into();
                 }
@@ -422,6 +434,9 @@ impl Cloud {
                 }
                 if needs_sent {
                     self.accounts[ai].users[ui].invited_at = Some(self.clock);
+                }
+                if needs_created {
+                    self.accounts[ai].users[ui].created_at = Some(self.clock);
                 }
                 if needs_kind {
                     self.accounts[ai].users[ui].invite = Some(InviteKind::Activation);

@@ -735,6 +735,8 @@ impl Cloud {
             id,
             name: name.to_string(),
             description: description.clone(),
+            privacy: None,
+            admins: Default::default(),
         });
         let action = if chat {
             "create_chat_group"
@@ -824,7 +826,8 @@ impl Cloud {
         let id = self.fresh_id("u");
         let u = &mut self.accounts[ai].users[ui];
         u.status = SimStatus::Active;
-        u.id = Some(id);
+        // Zoom gives the user its id when it is created; accepting keeps it.
+        u.id = u.id.take().or(Some(id));
         u.invited_at = None;
         u.invite = None;
         if let Some((f, l)) = moved_names {

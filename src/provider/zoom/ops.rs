@@ -9,9 +9,9 @@ use crate::model::{Addon, Email, RoleName, UserType};
 use crate::plan::{Op, ProfilePatch};
 use crate::provider::ProviderError;
 use crate::provider::wire::{
-    ContactGroupMember, ContactGroupMembers, ContactGroupPage, CreateUser, CreateUserInfo,
-    CustomAttribute, Features, GroupPage, MemberRef, Members, NewContactGroup, NewGroup, Role,
-    RoleList, StatusAction, UpdateUser, UserSettings,
+    ContactGroupMember, ContactGroupPage, CreateUser, CreateUserInfo, CustomAttribute, Features,
+    GroupPage, MemberRef, Members, NewContactGroup, NewContactGroupMembers, NewGroup, NewRole,
+    Role, RoleList, RoleUpdate, StatusAction, UpdateUser, UserSettings,
 };
 use reqwest::Method;
 
@@ -103,6 +103,7 @@ async fn create_user(
             user_type: i64::from(user_type.zoom_code()),
             first_name: first_name.clone(),
             last_name: last_name.clone(),
+            display_name: None,
         },
     })
     .map_err(|e| ProviderError::State(e.to_string()))?;
@@ -159,6 +160,7 @@ fn update_body(p: &ProfilePatch) -> UpdateUser {
                 })
                 .collect()
         }),
+        group_id: None,
     }
 }
 
@@ -246,11 +248,11 @@ pub async fn execute(
             let feature = match addon {
                 Addon::LargeMeeting => Features {
                     large_meeting: Some(on),
-                    webinar: None,
+                    ..Features::default()
                 },
                 Addon::Webinar => Features {
-                    large_meeting: None,
                     webinar: Some(on),
+                    ..Features::default()
                 },
             };
             http.send(
@@ -310,13 +312,12 @@ pub async fn execute(
                 .chat_groups
                 .get(group)
                 .ok_or_else(|| missing("chat group", group))?;
-            let body = ContactGroupMembers {
+            let body = NewContactGroupMembers {
                 group_members: vec![ContactGroupMember {
                     member_type: 1,
                     id: user_key(ids, email),
                     name: None,
                 }],
-                next_page_token: String::new(),
             };
             http.send(
                 Method::POST,
@@ -402,6 +403,7 @@ pub async fn execute(
                 group_name: name.clone(),
                 group_privacy: 1,
                 description: description.clone(),
+                group_members: Vec::new(),
             })
             .map_err(|e| ProviderError::State(e.to_string()))?;
             let answer = create_once(http, "/contacts/groups", &body, Label::Heavy, || async {
@@ -428,13 +430,11 @@ pub async fn execute(
             description,
             privileges,
         } => {
-            let role = Role {
-                id: String::new(),
+            let role = NewRole {
                 name: name.clone(),
                 description: description.clone(),
                 role_type: Some("common".into()),
-                total_members: 0,
-                privileges: Some(privileges.iter().cloned().collect()),
+                privileges: privileges.iter().cloned().collect(),
             };
             let body =
                 serde_json::to_value(role).map_err(|e| ProviderError::State(e.to_string()))?;
@@ -454,12 +454,9 @@ pub async fn execute(
             privileges,
         } => {
             let rid = ids.roles.get(name).ok_or_else(|| missing("role", name))?;
-            let role = Role {
-                id: rid.clone(),
-                name: name.clone(),
+            let role = RoleUpdate {
+                name: None,
                 description: description.clone(),
-                role_type: None,
-                total_members: 0,
                 privileges: Some(privileges.iter().cloned().collect()),
             };
             http.send(

@@ -1,15 +1,29 @@
 //! `/contacts/user/{userId}/personal…` (personal contacts, K5–K7: one by one) and
 //! `/chat/users/{userId}/invitations` (a contact request, K2).
 
+use super::extract::{Body, Params};
+use super::paging::Listing;
 use super::users::find;
-use super::{AccountId, ApiError, ApiResult, Shared};
+use super::{AccountId, ApiError, ApiResult, Routes, Shared};
 use crate::model::StoredContact;
 use crate::plan::Op;
 use crate::provider::wire::{ContactInvitation, PersonalContactBody, PersonalContactList};
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use std::collections::HashMap;
+use axum::routing::{get, patch, post};
+
+/// The routes of this module (the personal-contact paths are in no published spec:
+/// docs/zoom-provider.md).
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/v2/contacts/user/{user_id}/personal", get(list).post(add))
+        .route(
+            "/v2/contacts/user/{user_id}/personal/{contact_id}",
+            patch(edit).delete(remove),
+        )
+        .route("/v2/chat/users/{user_id}/invitations", post(invite))
+}
 
 fn email_and_group(
     state: &Shared,
@@ -34,22 +48,30 @@ fn email_and_group(
     })
 }
 
-/// `GET /contacts/user/{userId}/personal?group_name=`.
+/// `GET /contacts/user/{userId}/personal?group_name=&page_size=&next_page_token=` (at most
+/// 300 per page, all by default: the list endpoint is UNCONFIRMED on Zoom).
 pub async fn list(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(user_id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    q: Params,
 ) -> ApiResult<Json<PersonalContactList>> {
+    let listing = Listing {
+        name: format!("personal-contacts:{acc}:{user_id}"),
+        default_size: 300,
+        max_size: 300,
+    };
+    let start = state.pager.open(&listing, &q)?;
+    let group = start.params.get("group_name").cloned();
     state.read(|c| {
         let u = find(c, &acc, &user_id)?;
         let a = &c.accounts[c.account_index(&acc).unwrap_or_default()];
-        let contacts = a
+        let all: Vec<PersonalContactBody> = a
             .personal_contacts
             .get(&u.email)
             .into_iter()
             .flat_map(|groups| groups.iter())
-            .filter(|(g, _)| q.get("group_name").is_none_or(|want| want == *g))
+            .filter(|(g, _)| group.as_ref().is_none_or(|want| want == *g))
             .flat_map(|(g, list)| {
                 list.iter().map(move |s| PersonalContactBody {
                     id: Some(s.id.clone()),
@@ -57,9 +79,17 @@ pub async fn list(
                 })
             })
             .collect();
+        let slice = state.pager.page(&listing, start, || {
+            all.iter().filter_map(|b| b.id.clone()).collect()
+        });
+        let contacts = slice
+            .keys
+            .iter()
+            .filter_map(|k| all.iter().find(|b| b.id.as_deref() == Some(k)).cloned())
+            .collect();
         Ok(Json(PersonalContactList {
             contacts,
-            next_page_token: String::new(),
+            next_page_token: slice.next_page_token,
         }))
     })
 }
@@ -69,7 +99,7 @@ pub async fn add(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(user_id): Path<String>,
-    Json(body): Json<PersonalContactBody>,
+    Body(body): Body<PersonalContactBody>,
 ) -> ApiResult<(StatusCode, Json<PersonalContactBody>)> {
     let email = state.read(|c| find(c, &acc, &user_id).map(|u| u.email.clone()))?;
     state.run_ops(
@@ -101,7 +131,7 @@ pub async fn edit(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path((user_id, id)): Path<(String, String)>,
-    Json(body): Json<PersonalContactBody>,
+    Body(body): Body<PersonalContactBody>,
 ) -> ApiResult<StatusCode> {
     let (email, group, _) = email_and_group(&state, &acc, &user_id, &id)?;
     state.run_ops(
@@ -145,9 +175,12 @@ pub async fn invite(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(user_id): Path<String>,
-    Json(body): Json<ContactInvitation>,
+    Body(body): Body<ContactInvitation>,
 ) -> ApiResult<StatusCode> {
-    let user = state.read(|c| find(c, &acc, &user_id).map(|u| u.email.clone()))?;
+    // team-chat-api.json documents 400 and 403 only: an unknown user is a 400 here.
+    let user = state
+        .read(|c| find(c, &acc, &user_id).map(|u| u.email.clone()))
+        .map_err(|ApiError(_, code, message)| ApiError(400, code, message))?;
     let contact = super::email_of(&body.email)?;
     state.run_ops(&acc, &[Op::RequestExternalContact { user, contact }])?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,96 +1,143 @@
-//! `/groups…` (user groups) and `/contacts/groups…` (contact groups: roster's chat groups,
-//! the successor of the retired IM groups).
+//! `/groups…`: user groups, their members (30 per call) and administrators (10 per call).
 
+use super::extract::{Body, Params};
+use super::paging::Listing;
 use super::users::find;
-use super::{AccountId, ApiError, ApiResult, Shared, page_size};
+use super::{AccountId, ApiError, ApiResult, Routes, Shared};
+use crate::model::Email;
 use crate::plan::Op;
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimGroup};
 use crate::provider::wire::{
-    ContactGroup, ContactGroupMember, ContactGroupMembers, ContactGroupPage, Group, GroupPage,
-    Members, NewContactGroup, NewGroup,
+    Admins, Group, GroupAdmin, GroupAdminPage, GroupMember, GroupMemberAction, GroupMemberPage,
+    GroupMembersAdded, GroupPage, MemberRef, Members, NewGroup,
 };
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use std::collections::{BTreeSet, HashMap};
+use axum::routing::{delete, get};
+use std::collections::BTreeSet;
 
 /// Zoom takes at most 30 members per group or role call.
 pub const MAX_MEMBERS: usize = 30;
-/// Contact groups take at most 50 users per call.
-const MAX_CONTACT_MEMBERS: usize = 50;
+/// …and at most 10 group administrators per call.
+const MAX_ADMINS: usize = 10;
 
-fn account(cloud: &Cloud, id: &str) -> ApiResult<usize> {
-    cloud
-        .account_index(id)
-        .ok_or_else(|| ApiError(404, 2001, "Account does not exist.".into()))
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/v2/groups", get(list).post(create))
+        .route(
+            "/v2/groups/{group_id}",
+            get(detail).patch(rename).delete(remove),
+        )
+        .route(
+            "/v2/groups/{group_id}/members",
+            get(members).post(add_members),
+        )
+        .route(
+            "/v2/groups/{group_id}/members/{member_id}",
+            delete(remove_member).patch(update_member),
+        )
+        .route("/v2/groups/{group_id}/admins", get(admins).post(add_admins))
+        .route(
+            "/v2/groups/{group_id}/admins/{user_id}",
+            delete(remove_admin),
+        )
 }
 
-fn group_by_id<'a>(groups: &'a [SimGroup], id: &str) -> ApiResult<&'a SimGroup> {
-    groups
+fn no_group(id: &str) -> ApiError {
+    ApiError(404, 4130, format!("A group with this {id} does not exist."))
+}
+
+fn group_by_id<'a>(a: &'a SimAccount, id: &str) -> ApiResult<&'a SimGroup> {
+    a.groups
         .iter()
         .find(|g| g.id == id)
-        .ok_or_else(|| ApiError(404, 4130, format!("A group with this {id} does not exist.")))
+        .ok_or_else(|| no_group(id))
 }
 
-fn members_of(a: &SimAccount, name: &str, chat: bool) -> Vec<ContactGroupMember> {
-    a.users
-        .iter()
-        .filter(|u| {
-            if chat {
-                u.chat_groups.contains(name)
-            } else {
-                u.groups.contains(name)
-            }
+fn total(a: &SimAccount, name: &str) -> u32 {
+    a.users.iter().filter(|u| u.groups.contains(name)).count() as u32
+}
+
+fn group_object(a: &SimAccount, g: &SimGroup) -> Group {
+    Group {
+        id: g.id.clone(),
+        name: g.name.clone(),
+        total_members: total(a, &g.name),
+    }
+}
+
+/// The users of `acc` that `refs` name (by id, else email), with the id Zoom answers for
+/// each (the email when the user has none); names that are no user are left out.
+pub fn resolve_members(cloud: &Cloud, acc: &str, refs: &[MemberRef]) -> Vec<(Email, String)> {
+    let mut seen = BTreeSet::new();
+    refs.iter()
+        .filter_map(|m| {
+            let key =
+                m.id.as_deref()
+                    .filter(|s| !s.is_empty())
+                    .or(m.email.as_deref())?;
+            find(cloud, acc, key).ok()
         })
-        .filter_map(|u| {
-            u.id.clone().map(|id| ContactGroupMember {
-                member_type: 1,
-                id,
-                name: u.first_name.clone(),
-            })
+        .filter(|u| seen.insert(u.email.clone()))
+        .map(|u| {
+            (
+                u.email.clone(),
+                u.id.clone().unwrap_or_else(|| u.email.to_string()),
+            )
         })
         .collect()
 }
 
-/// `GET /groups`.
+/// `GET /groups` (at most 300 per page).
 pub async fn list(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
-    Query(q): Query<HashMap<String, String>>,
+    q: Params,
 ) -> ApiResult<Json<GroupPage>> {
-    let size = page_size(q.get("page_size"), 30, 300)?;
-    let all: Vec<Group> = state.read(|c| {
-        let a = &c.accounts[account(c, &acc)?];
-        Ok::<_, ApiError>(
-            a.groups
-                .iter()
-                .map(|g| Group {
-                    id: g.id.clone(),
-                    name: g.name.clone(),
-                    total_members: members_of(a, &g.name, false).len() as u32,
-                })
-                .collect(),
-        )
-    })?;
-    let (groups, next) = state.page(
-        format!("groups:{acc}:{size}"),
-        &all,
-        size,
-        q.get("next_page_token").map(String::as_str),
-    )?;
-    Ok(Json(GroupPage {
-        groups,
-        total_records: all.len() as u32,
-        next_page_token: next,
-    }))
+    let listing = Listing {
+        name: format!("groups:{acc}"),
+        default_size: 30,
+        max_size: 300,
+    };
+    let start = state.pager.open(&listing, &q)?;
+    state.read_account(&acc, |_, a| {
+        let slice = state.pager.page(&listing, start, || {
+            a.groups.iter().map(|g| g.id.clone()).collect()
+        });
+        let groups = slice
+            .keys
+            .iter()
+            .filter_map(|k| a.groups.iter().find(|g| &g.id == k))
+            .map(|g| group_object(a, g))
+            .collect();
+        Ok(Json(GroupPage {
+            groups,
+            total_records: slice.total_records,
+            next_page_token: slice.next_page_token,
+        }))
+    })
 }
 
-/// `POST /groups {name}` → 201.
+fn valid_name(name: &str) -> ApiResult<()> {
+    if name.trim().is_empty() || name.chars().count() >= 128 {
+        return Err(ApiError(
+            400,
+            300,
+            format!("Invalid parameter: name {name:?} (1 to 127 characters)."),
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /groups {name}` → 201 `{id, name, total_members}`.
 pub async fn create(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
-    Json(body): Json<NewGroup>,
+    Body(body): Body<NewGroup>,
 ) -> ApiResult<(StatusCode, Json<Group>)> {
+    valid_name(&body.name)?;
     state.run_ops(
         &acc,
         &[Op::CreateGroup {
@@ -98,80 +145,137 @@ pub async fn create(
             description: None,
         }],
     )?;
-    let id = state.read(|c| {
-        c.accounts[c.account_index(&acc).unwrap_or_default()]
-            .groups
+    let group = state.read_account(&acc, |_, a| {
+        a.groups
             .iter()
             .find(|g| g.name == body.name)
-            .map(|g| g.id.clone())
-            .unwrap_or_default()
-    });
-    Ok((
-        StatusCode::CREATED,
-        Json(Group {
-            id,
-            name: body.name,
-            total_members: 0,
-        }),
-    ))
+            .map(|g| group_object(a, g))
+            .ok_or_else(|| ApiError(500, 500, "created group vanished".into()))
+    })?;
+    Ok((StatusCode::CREATED, Json(group)))
 }
 
-fn group_name(state: &Shared, acc: &str, id: &str, chat: bool) -> ApiResult<String> {
-    state.read(|c| {
-        let a = &c.accounts[account(c, acc)?];
-        group_by_id(if chat { &a.chat_groups } else { &a.groups }, id).map(|g| g.name.clone())
+/// `GET /groups/{groupId}`.
+pub async fn detail(
+    State(state): State<Shared>,
+    Extension(AccountId(acc)): Extension<AccountId>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Group>> {
+    state.read_account(&acc, |_, a| {
+        group_by_id(a, &id).map(|g| Json(group_object(a, g)))
     })
 }
 
-/// `DELETE /groups/{groupId}`.
+fn group_name(state: &Shared, acc: &str, id: &str) -> ApiResult<String> {
+    state.read_account(acc, |_, a| group_by_id(a, id).map(|g| g.name.clone()))
+}
+
+/// `PATCH /groups/{groupId} {name}` → 204; 409/4132 when the name is taken.
+pub async fn rename(
+    State(state): State<Shared>,
+    Extension(AccountId(acc)): Extension<AccountId>,
+    Path(id): Path<String>,
+    Body(body): Body<NewGroup>,
+) -> ApiResult<StatusCode> {
+    valid_name(&body.name)?;
+    let from = group_name(&state, &acc, &id)?;
+    if from == body.name {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    state.transact(&acc, |cloud, _| {
+        let ai = cloud
+            .account_index(&acc)
+            .ok_or_else(|| super::no_account(&acc))?;
+        let a = &mut cloud.accounts[ai];
+        if a.groups.iter().any(|g| g.name == body.name) {
+            return Err(ApiError(
+                409,
+                4132,
+                format!("Group name {} is already in use.", body.name),
+            ));
+        }
+        for g in a.groups.iter_mut().filter(|g| g.id == id) {
+            g.name = body.name.clone();
+        }
+        for u in a.users.iter_mut() {
+            if u.groups.remove(&from) {
+                u.groups.insert(body.name.clone());
+            }
+        }
+        cloud.record(
+            &acc,
+            "zoom-api",
+            "rename_group",
+            &from,
+            Some(body.name.clone()),
+        );
+        Ok(())
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /groups/{groupId}` → 204.
 pub async fn remove(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let name = group_name(&state, &acc, &id, false)?;
+    let name = group_name(&state, &acc, &id)?;
     state.run_ops(&acc, &[Op::DeleteGroup { name }])?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /groups/{groupId}/members`.
+/// `GET /groups/{groupId}/members` (at most 2000 per page, `page_number` too).
 pub async fn members(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
-    let name = group_name(&state, &acc, &id, false)?;
-    let members: Vec<serde_json::Value> = state.read(|c| {
-        let a = &c.accounts[c.account_index(&acc).unwrap_or_default()];
-        a.users.iter().filter(|u| u.groups.contains(&name)).map(|u| serde_json::json!({"id": u.id, "email": u.email.as_str(), "first_name": u.first_name, "last_name": u.last_name, "type": u.user_type.zoom_code()})).collect()
-    });
-    Ok(Json(
-        serde_json::json!({"members": members, "total_records": members.len(), "next_page_token": ""}),
-    ))
-}
-
-fn emails_of(
-    state: &Shared,
-    acc: &str,
-    refs: &[crate::provider::wire::MemberRef],
-) -> ApiResult<Vec<crate::model::Email>> {
-    state.read(|c| {
-        refs.iter()
-            .map(|m| {
-                let key = m.id.as_deref().or(m.email.as_deref()).unwrap_or_default();
-                find(c, acc, key).map(|u| u.email.clone())
+    q: Params,
+) -> ApiResult<Json<GroupMemberPage>> {
+    let listing = Listing {
+        name: format!("group-members:{acc}:{id}"),
+        default_size: 30,
+        max_size: 2000,
+    };
+    let start = state.pager.open(&listing, &q)?;
+    state.read_account(&acc, |_, a| {
+        let name = group_by_id(a, &id)?.name.clone();
+        let holders = || a.users.iter().filter(|u| u.groups.contains(&name));
+        let slice = state.pager.page(&listing, start, || {
+            holders().map(|u| u.email.to_string()).collect()
+        });
+        let members = slice
+            .keys
+            .iter()
+            .filter_map(|k| holders().find(|u| u.email.as_str() == k))
+            .map(|u| GroupMember {
+                id: u.id.clone(),
+                email: u.email.to_string(),
+                first_name: Some(u.first_name.clone().unwrap_or_default()),
+                last_name: Some(u.last_name.clone().unwrap_or_default()),
+                user_type: i64::from(u.user_type.zoom_code()),
             })
-            .collect()
+            .collect();
+        Ok(Json(GroupMemberPage {
+            members,
+            next_page_token: slice.next_page_token,
+            page_count: slice.page_count,
+            page_number: slice.page_number,
+            page_size: slice.page_size,
+            total_records: slice.total_records,
+        }))
     })
 }
 
-/// `POST /groups/{groupId}/members {members}` (at most 30) → 201 `{ids, added_at}`.
+/// `POST /groups/{groupId}/members {members}` (at most 30) → 201 `{ids, added_at}`: the
+/// ids of the users added, members given by email included; members that are no user of
+/// the account are skipped.
 pub async fn add_members(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(id): Path<String>,
-    Json(body): Json<Members>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    Body(body): Body<Members>,
+) -> ApiResult<(StatusCode, Json<GroupMembersAdded>)> {
     if body.members.len() > MAX_MEMBERS {
         return Err(ApiError(
             400,
@@ -179,12 +283,19 @@ pub async fn add_members(
             format!("At most {MAX_MEMBERS} members per request."),
         ));
     }
-    let name = group_name(&state, &acc, &id, false)?;
-    let emails = emails_of(&state, &acc, &body.members)?;
-    let ops: Vec<Op> = emails
+    let name = group_name(&state, &acc, &id)?;
+    let found = state.read(|c| resolve_members(c, &acc, &body.members));
+    if found.is_empty() {
+        return Err(ApiError(
+            400,
+            300,
+            "Validation Failed: none of the members is a user of this account.".into(),
+        ));
+    }
+    let ops: Vec<Op> = found
         .iter()
-        .map(|e| Op::SetGroup {
-            email: e.clone(),
+        .map(|(email, _)| Op::SetGroup {
+            email: email.clone(),
             group: Some(name.clone()),
             remove_from: BTreeSet::new(),
         })
@@ -193,32 +304,43 @@ pub async fn add_members(
     let clock = state.read(|c| c.clock);
     Ok((
         StatusCode::CREATED,
-        Json(
-            serde_json::json!({"ids": body.members.iter().filter_map(|m| m.id.clone()).collect::<Vec<_>>().join(","), "added_at": clock.to_rfc3339()}),
-        ),
+        Json(GroupMembersAdded {
+            ids: found
+                .iter()
+                .map(|(_, id)| id.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            added_at: super::zoom_time(clock),
+        }),
     ))
 }
 
-/// `DELETE /groups/{groupId}/members/{memberId}`.
+fn no_member(member: &str) -> ApiError {
+    ApiError(404, 4131, format!("Group member does not exist: {member}."))
+}
+
+/// The member `member` of group `name`, by email; 404/4131 when it is none.
+fn member_email(state: &Shared, acc: &str, name: &str, member: &str) -> ApiResult<Email> {
+    state
+        .read(|c| find(c, acc, member).map(|u| (u.email.clone(), u.groups.contains(name))))
+        .ok()
+        .filter(|(_, member)| *member)
+        .map(|(e, _)| e)
+        .ok_or_else(|| no_member(member))
+}
+
+/// `DELETE /groups/{groupId}/members/{memberId}` → 204.
 pub async fn remove_member(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path((id, member)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let name = group_name(&state, &acc, &id, false)?;
-    let email = state
-        .read(|c| find(c, &acc, &member).map(|u| (u.email.clone(), u.groups.contains(&name))))?;
-    if !email.1 {
-        return Err(ApiError(
-            404,
-            4131,
-            format!("Group member does not exist: {member}."),
-        ));
-    }
+    let name = group_name(&state, &acc, &id)?;
+    let email = member_email(&state, &acc, &name, &member)?;
     state.run_ops(
         &acc,
         &[Op::SetGroup {
-            email: email.0,
+            email,
             group: None,
             remove_from: BTreeSet::from([name]),
         }],
@@ -226,183 +348,175 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /contacts/groups` (at most 50 per page).
-pub async fn chat_list(
+/// `PATCH /groups/{groupId}/members/{memberId}`: `move` to `target_group_id`, or
+/// `set_primary` (the member must belong to the target; the simulator keeps no separate
+/// primary group, so this changes nothing) → 204.
+pub async fn update_member(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<ContactGroupPage>> {
-    let size = page_size(q.get("page_size"), 10, 50)?;
-    let all: Vec<ContactGroup> = state.read(|c| {
-        let a = &c.accounts[account(c, &acc)?];
-        Ok::<_, ApiError>(
-            a.chat_groups
-                .iter()
-                .map(|g| ContactGroup {
-                    group_id: g.id.clone(),
-                    group_name: g.name.clone(),
-                    group_privacy: 1,
-                    description: g.description.clone(),
-                })
-                .collect(),
-        )
-    })?;
-    let (groups, next) = state.page(
-        format!("contact-groups:{acc}:{size}"),
-        &all,
-        size,
-        q.get("next_page_token").map(String::as_str),
-    )?;
-    Ok(Json(ContactGroupPage {
-        groups,
-        next_page_token: next,
-    }))
+    Path((id, member)): Path<(String, String)>,
+    Body(body): Body<GroupMemberAction>,
+) -> ApiResult<StatusCode> {
+    let name = group_name(&state, &acc, &id)?;
+    let email = member_email(&state, &acc, &name, &member)?;
+    let target_id = body
+        .target_group_id
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError(400, 300, "The target_group_id can not be empty.".into()))?;
+    let target = group_name(&state, &acc, &target_id)?;
+    match body.action.as_str() {
+        "move" => state.run_ops(
+            &acc,
+            &[Op::SetGroup {
+                email,
+                group: Some(target),
+                remove_from: BTreeSet::from([name]),
+            }],
+        )?,
+        "set_primary" => {
+            let member_of_target = state.read(|c| {
+                c.locate(&email)
+                    .is_some_and(|(ai, ui)| c.accounts[ai].users[ui].groups.contains(&target))
+            });
+            if !member_of_target {
+                return Err(no_member(&member));
+            }
+        }
+        other => {
+            return Err(ApiError(
+                400,
+                300,
+                format!("Invalid field: action {other:?} (move, set_primary)."),
+            ));
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /contacts/groups` → 201.
-pub async fn chat_create(
+/// `GET /groups/{groupId}/admins` (at most 300 per page).
+pub async fn admins(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
-    Json(body): Json<NewContactGroup>,
-) -> ApiResult<(StatusCode, Json<ContactGroup>)> {
-    state.run_ops(
-        &acc,
-        &[Op::CreateChatGroup {
-            name: body.group_name.clone(),
-            description: body.description.clone(),
-        }],
-    )?;
-    let id = state.read(|c| {
-        c.accounts[c.account_index(&acc).unwrap_or_default()]
-            .chat_groups
+    Path(id): Path<String>,
+    q: Params,
+) -> ApiResult<Json<GroupAdminPage>> {
+    let listing = Listing {
+        name: format!("group-admins:{acc}:{id}"),
+        default_size: 30,
+        max_size: 300,
+    };
+    let start = state.pager.open(&listing, &q)?;
+    state.read_account(&acc, |_, a| {
+        let g = group_by_id(a, &id)?;
+        let slice = state.pager.page(&listing, start, || {
+            g.admins
+                .iter()
+                .filter(|e| a.users.iter().any(|u| &u.email == *e))
+                .map(|e| e.to_string())
+                .collect()
+        });
+        let admins = slice
+            .keys
             .iter()
-            .find(|g| g.name == body.group_name)
-            .map(|g| g.id.clone())
-            .unwrap_or_default()
-    });
+            .filter_map(|k| a.users.iter().find(|u| u.email.as_str() == k))
+            .filter(|u| g.admins.contains(&u.email))
+            .map(|u| GroupAdmin {
+                email: u.email.to_string(),
+                name: super::view::display_name(u),
+            })
+            .collect();
+        Ok(Json(GroupAdminPage {
+            admins,
+            next_page_token: slice.next_page_token,
+            page_size: slice.page_size,
+            total_records: slice.total_records,
+        }))
+    })
+}
+
+/// `POST /groups/{groupId}/admins {admins}` (at most 10) → 201 `{ids, added_at}`.
+pub async fn add_admins(
+    State(state): State<Shared>,
+    Extension(AccountId(acc)): Extension<AccountId>,
+    Path(id): Path<String>,
+    Body(body): Body<Admins>,
+) -> ApiResult<(StatusCode, Json<GroupMembersAdded>)> {
+    if body.admins.len() > MAX_ADMINS {
+        return Err(ApiError(
+            400,
+            300,
+            format!("Validation Failed: at most {MAX_ADMINS} administrators per request."),
+        ));
+    }
+    group_name(&state, &acc, &id)?;
+    let found = state.read(|c| resolve_members(c, &acc, &body.admins));
+    if found.is_empty() {
+        return Err(ApiError(
+            400,
+            300,
+            "Validation Failed: none of the administrators is a user of this account.".into(),
+        ));
+    }
+    let clock = state.transact(&acc, |cloud, _| {
+        let ai = cloud
+            .account_index(&acc)
+            .ok_or_else(|| super::no_account(&acc))?;
+        for g in cloud.accounts[ai].groups.iter_mut().filter(|g| g.id == id) {
+            g.admins.extend(found.iter().map(|(e, _)| e.clone()));
+        }
+        let who = found
+            .iter()
+            .map(|(e, _)| e.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        cloud.record(&acc, "zoom-api", "add_group_admins", &id, Some(who));
+        Ok(cloud.clock)
+    })?;
     Ok((
         StatusCode::CREATED,
-        Json(ContactGroup {
-            group_id: id,
-            group_name: body.group_name,
-            group_privacy: body.group_privacy,
-            description: body.description,
+        Json(GroupMembersAdded {
+            ids: found
+                .iter()
+                .map(|(_, id)| id.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            added_at: super::zoom_time(clock),
         }),
     ))
 }
 
-/// `DELETE /contacts/groups/{groupId}` (a missing group is 400/300 there, not 404).
-pub async fn chat_remove(
+/// `DELETE /groups/{groupId}/admins/{userId}` → 204; 404 when the user is no admin.
+pub async fn remove_admin(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
-    Path(id): Path<String>,
+    Path((id, user)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let name = group_name(&state, &acc, &id, true)
-        .map_err(|_| ApiError(400, 300, format!("Contact group does not exist: {id}.")))?;
-    state.run_ops(&acc, &[Op::DeleteChatGroup { name }])?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// `GET /contacts/groups/{groupId}/members` (at most 50 per page).
-pub async fn chat_members(
-    State(state): State<Shared>,
-    Extension(AccountId(acc)): Extension<AccountId>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<ContactGroupMembers>> {
-    let size = page_size(q.get("page_size"), 10, 50)?;
-    let name = group_name(&state, &acc, &id, true)
-        .map_err(|_| ApiError(400, 300, format!("Contact group does not exist: {id}.")))?;
-    let all = state.read(|c| {
-        members_of(
-            &c.accounts[c.account_index(&acc).unwrap_or_default()],
-            &name,
-            true,
-        )
-    });
-    let (group_members, next) = state.page(
-        format!("contact-members:{acc}:{id}:{size}"),
-        &all,
-        size,
-        q.get("next_page_token").map(String::as_str),
-    )?;
-    Ok(Json(ContactGroupMembers {
-        group_members,
-        next_page_token: next,
-    }))
-}
-
-/// `POST /contacts/groups/{groupId}/members` (users only, at most 50).
-pub async fn chat_add(
-    State(state): State<Shared>,
-    Extension(AccountId(acc)): Extension<AccountId>,
-    Path(id): Path<String>,
-    Json(body): Json<ContactGroupMembers>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    if body.group_members.len() > MAX_CONTACT_MEMBERS {
-        return Err(ApiError(
-            400,
-            300,
-            format!("At most {MAX_CONTACT_MEMBERS} users per request."),
-        ));
-    }
-    let name = group_name(&state, &acc, &id, true)
-        .map_err(|_| ApiError(400, 300, format!("Contact group does not exist: {id}.")))?;
-    let emails = state.read(|c| {
-        body.group_members
-            .iter()
-            .map(|m| find(c, &acc, &m.id).map(|u| u.email.clone()))
-            .collect::<ApiResult<Vec<_>>>()
+    group_name(&state, &acc, &id)?;
+    let email = state.read(|c| find(c, &acc, &user).map(|u| u.email.clone()))?;
+    state.transact(&acc, |cloud, _| {
+        let ai = cloud
+            .account_index(&acc)
+            .ok_or_else(|| super::no_account(&acc))?;
+        let removed = cloud.accounts[ai]
+            .groups
+            .iter_mut()
+            .filter(|g| g.id == id)
+            .any(|g| g.admins.remove(&email));
+        if !removed {
+            return Err(ApiError(
+                404,
+                4131,
+                format!("{user} is not an administrator of group {id}."),
+            ));
+        }
+        cloud.record(
+            &acc,
+            "zoom-api",
+            "remove_group_admin",
+            &id,
+            Some(email.to_string()),
+        );
+        Ok(())
     })?;
-    let ops: Vec<Op> = emails
-        .iter()
-        .map(|e| Op::AddChatGroup {
-            email: e.clone(),
-            group: name.clone(),
-        })
-        .collect();
-    state.run_ops(&acc, &ops)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            serde_json::json!({"member_ids": body.group_members.iter().map(|m| m.id.clone()).collect::<Vec<_>>()}),
-        ),
-    ))
-}
-
-/// `DELETE /contacts/groups/{groupId}/members?member_ids=a,b` (at most 20).
-pub async fn chat_remove_members(
-    State(state): State<Shared>,
-    Extension(AccountId(acc)): Extension<AccountId>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<StatusCode> {
-    let name = group_name(&state, &acc, &id, true)
-        .map_err(|_| ApiError(400, 300, format!("Contact group does not exist: {id}.")))?;
-    let ids: Vec<String> = q
-        .get("member_ids")
-        .map(|s| {
-            s.split(',')
-                .filter(|x| !x.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    if ids.is_empty() || ids.len() > 20 {
-        return Err(ApiError(400, 300, "member_ids takes 1 to 20 ids.".into()));
-    }
-    let emails = state.read(|c| {
-        ids.iter()
-            .map(|m| find(c, &acc, m).map(|u| u.email.clone()))
-            .collect::<ApiResult<Vec<_>>>()
-    })?;
-    let ops: Vec<Op> = emails
-        .iter()
-        .map(|e| Op::RemoveChatGroup {
-            email: e.clone(),
-            group: name.clone(),
-        })
-        .collect();
-    state.run_ops(&acc, &ops)?;
     Ok(StatusCode::NO_CONTENT)
 }

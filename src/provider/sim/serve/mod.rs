@@ -1,14 +1,21 @@
 //! `roster sim serve`: the simulated cloud behind Zoom's REST paths and payloads, so the
-//! `zoom` provider can be exercised end to end on loopback. Every request goes through one
-//! front door ([`front_door`]) that logs it, adds the configured latency and faults,
-//! checks the bearer token and applies Zoom's per-label rate limits; the handlers then map
-//! the request onto the same rule engine as the embedded provider.
+//! `zoom` provider, and any script written for Zoom, can be run against it on loopback. Every
+//! request goes through one front door ([`front::front_door`]) that logs it, adds the
+//! configured latency and faults, checks the bearer token and applies Zoom's per-label rate
+//! limits; the handlers then map the request onto the same rule engine as the embedded
+//! provider and answer with the objects of Zoom's published specs (`contracts/zoom/`), which
+//! the conformance suite (`tests/conformance/`) checks.
 
+mod contact_groups;
 mod contacts;
+mod extract;
 mod faults;
+mod front;
 mod groups;
+mod paging;
 mod roles;
 mod users;
+mod view;
 
 use super::CloudFile;
 use super::cloud::Cloud;
@@ -16,14 +23,12 @@ use super::engine::Actor;
 use crate::model::Email;
 use crate::plan::Op;
 use crate::provider::ProviderError;
-use crate::provider::wire::{ErrorBody, TokenResponse};
+use crate::provider::wire::ErrorBody;
 use axum::Json;
-use axum::extract::{MatchedPath, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use faults::{Faults, Label};
+use axum::routing::{get, post};
+use faults::Faults;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -51,30 +56,34 @@ pub struct ServeConfig {
     pub burst_every: u32,
     /// Seed of the fault generator, for repeatable runs.
     pub seed: u64,
+    /// Whether Zoom's per-second and daily rate limits apply (fuzzers and load tests turn
+    /// them off; the headers are sent either way).
+    pub rate_limits: bool,
 }
 
-/// One request as the server saw it: what tests count.
+/// One request as the server saw it: what tests count and the request check validates.
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestRecord {
     /// HTTP method.
     pub method: String,
     /// Path (without query).
     pub path: String,
-    /// Route template (`/v2/users/{userId}`), when one matched.
+    /// Route template (`/v2/users/{user_id}`), when one matched.
     pub route: Option<String>,
     /// Query string.
     pub query: String,
+    /// The body: JSON when it parses, else the text; absent when empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    /// The request's `Content-Type`, when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
     /// Status answered.
     pub status: u16,
-    /// Why a fault was injected (`429-burst`, `rate-limit`, `fail-before`, `fail-after`).
+    /// Why a fault was injected (`429-burst`, `rate-limit`, `daily-limit`, `fail-before`,
+    /// `fail-after`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
-}
-
-struct Cursor {
-    key: String,
-    offset: usize,
-    created: Instant,
 }
 
 /// Shared state of the server.
@@ -83,14 +92,15 @@ pub struct AppState {
     cloud: Mutex<Cloud>,
     cfg: ServeConfig,
     tokens: Mutex<HashMap<String, (String, Instant)>>,
-    cursors: Mutex<HashMap<String, Cursor>>,
+    pager: paging::Pager,
     log: Mutex<Vec<RequestRecord>>,
     faults: Faults,
 }
 
 type Shared = Arc<AppState>;
 
-/// An answer in Zoom's error envelope.
+/// An answer in Zoom's error envelope: HTTP status, Zoom code, message.
+#[derive(Debug)]
 pub struct ApiError(pub u16, pub i64, pub String);
 
 impl IntoResponse for ApiError {
@@ -127,6 +137,10 @@ pub struct AccountId(pub String);
 
 type ApiResult<T> = Result<T, ApiError>;
 
+fn no_account(account: &str) -> ApiError {
+    ApiError(404, 2001, format!("Account does not exist: {account}."))
+}
+
 impl AppState {
     fn lock(&self) -> std::sync::MutexGuard<'_, Cloud> {
         self.cloud.lock().unwrap_or_else(|p| p.into_inner())
@@ -135,21 +149,34 @@ impl AppState {
     /// Runs operations as the account owner (the S2S token is the owner's), all or none,
     /// and saves the cloud.
     fn run_ops(&self, account: &str, ops: &[Op]) -> ApiResult<()> {
+        self.transact(account, |cloud, actor| {
+            for op in ops {
+                cloud.execute(account, actor, op)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs `f` on a copy of the cloud as the account owner; saves and keeps the copy only
+    /// when `f` succeeds, so a refused request changes nothing.
+    fn transact<T>(
+        &self,
+        account: &str,
+        f: impl FnOnce(&mut Cloud, &Actor) -> ApiResult<T>,
+    ) -> ApiResult<T> {
         let mut cloud = self.lock();
         let ai = cloud
             .account_index(account)
-            .ok_or_else(|| ApiError(404, 2001, format!("Account does not exist: {account}.")))?;
+            .ok_or_else(|| no_account(account))?;
         let actor = Actor {
             email: cloud.accounts[ai].owner.clone(),
             out_of_band: false,
         };
         let mut next = cloud.clone();
-        for op in ops {
-            next.execute(account, &actor, op)?;
-        }
+        let out = f(&mut next, &actor)?;
         self.file.save(&next).map_err(ApiError::from)?;
         *cloud = next;
-        Ok(())
+        Ok(out)
     }
 
     /// Reads the cloud.
@@ -159,62 +186,16 @@ impl AppState {
         f(&cloud)
     }
 
-    /// Pages through `items` with expiring `next_page_token`s tied to `key` (the query).
-    fn page<T: Clone>(
+    /// Reads one account of the cloud.
+    fn read_account<T>(
         &self,
-        key: String,
-        items: &[T],
-        page_size: usize,
-        token: Option<&str>,
-    ) -> ApiResult<(Vec<T>, String)> {
-        let mut cursors = self.cursors.lock().unwrap_or_else(|p| p.into_inner());
-        let offset = match token.filter(|t| !t.is_empty()) {
-            None => 0,
-            Some(t) => match cursors.remove(t) {
-                Some(c) if c.key == key && c.created.elapsed() < self.cfg.page_token_ttl => {
-                    c.offset
-                }
-                _ => {
-                    return Err(ApiError(
-                        400,
-                        300,
-                        "The next page token is either invalid or has expired.".into(),
-                    ));
-                }
-            },
-        };
-        let end = (offset + page_size).min(items.len());
-        let page = items.get(offset..end).unwrap_or_default().to_vec();
-        let next = if end < items.len() {
-            let t = format!("npt{:016x}", fastrand::u64(..));
-            cursors.insert(
-                t.clone(),
-                Cursor {
-                    key,
-                    offset: end,
-                    created: Instant::now(),
-                },
-            );
-            t
-        } else {
-            String::new()
-        };
-        Ok((page, next))
-    }
-}
-
-/// Parses `size` within `1..=max`, defaulting to `default`.
-fn page_size(raw: Option<&String>, default: usize, max: usize) -> ApiResult<usize> {
-    match raw {
-        None => Ok(default),
-        Some(s) => match s.parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError(
-                400,
-                300,
-                format!("Invalid field: page_size must be between 1 and {max}."),
-            )),
-        },
+        account: &str,
+        f: impl FnOnce(&Cloud, &super::cloud::SimAccount) -> ApiResult<T>,
+    ) -> ApiResult<T> {
+        self.read(|c| match c.account_index(account) {
+            Some(i) => f(c, &c.accounts[i]),
+            None => Err(no_account(account)),
+        })
     }
 }
 
@@ -228,95 +209,41 @@ fn email_of(raw: &str) -> ApiResult<Email> {
     })
 }
 
+/// Zoom's timestamp form (`2019-06-01T07:58:03Z`).
+fn zoom_time(t: crate::model::Timestamp) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// Builds the router over `cloud`, persisted to `file`.
 pub fn router(file: CloudFile, cloud: Cloud, cfg: ServeConfig) -> (axum::Router, Shared) {
     let state = Arc::new(AppState {
         file,
         cloud: Mutex::new(cloud),
         faults: Faults::new(&cfg),
+        pager: paging::Pager::new(cfg.page_token_ttl),
         cfg,
         tokens: Mutex::new(HashMap::new()),
-        cursors: Mutex::new(HashMap::new()),
         log: Mutex::new(Vec::new()),
     });
-    let api = axum::Router::new()
-        .route("/v2/users", get(users::list).post(users::create))
-        .route("/v2/users/email", get(users::email_exists))
-        .route(
-            "/v2/users/{user_id}",
-            get(users::detail)
-                .patch(users::update)
-                .delete(users::remove),
-        )
-        .route("/v2/users/{user_id}/status", put(users::status))
-        .route(
-            "/v2/users/{user_id}/settings",
-            get(users::settings).patch(users::update_settings),
-        )
-        .route("/v2/groups", get(groups::list).post(groups::create))
-        .route(
-            "/v2/groups/{group_id}",
-            axum::routing::delete(groups::remove),
-        )
-        .route(
-            "/v2/groups/{group_id}/members",
-            get(groups::members).post(groups::add_members),
-        )
-        .route(
-            "/v2/groups/{group_id}/members/{member_id}",
-            axum::routing::delete(groups::remove_member),
-        )
-        .route(
-            "/v2/contacts/groups",
-            get(groups::chat_list).post(groups::chat_create),
-        )
-        .route(
-            "/v2/contacts/groups/{group_id}",
-            axum::routing::delete(groups::chat_remove),
-        )
-        .route(
-            "/v2/contacts/groups/{group_id}/members",
-            get(groups::chat_members)
-                .post(groups::chat_add)
-                .delete(groups::chat_remove_members),
-        )
-        .route(
-            "/v2/contacts/user/{user_id}/personal",
-            get(contacts::list).post(contacts::add),
-        )
-        .route(
-            "/v2/contacts/user/{user_id}/personal/{contact_id}",
-            axum::routing::patch(contacts::edit).delete(contacts::remove),
-        )
-        .route(
-            "/v2/chat/users/{user_id}/invitations",
-            post(contacts::invite),
-        )
-        .route("/v2/roles", get(roles::list).post(roles::create))
-        .route(
-            "/v2/roles/{role_id}",
-            get(roles::detail)
-                .patch(roles::update)
-                .delete(roles::remove),
-        )
-        .route(
-            "/v2/roles/{role_id}/members",
-            get(roles::members).post(roles::add_members),
-        )
-        .route(
-            "/v2/roles/{role_id}/members/{member_id}",
-            axum::routing::delete(roles::remove_member),
-        )
+    let api = users::routes()
+        .merge(groups::routes())
+        .merge(contact_groups::routes())
+        .merge(roles::routes())
+        .merge(contacts::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            front_door,
-        ));
-    let app = axum::Router::new()
-        .merge(api)
-        .route("/oauth/token", post(token))
-        .route("/_sim/requests", get(requests))
-        .fallback(|| async { ApiError(404, 2300, "This API endpoint does not exist.".into()) })
+            front::front_door,
+        ))
+        .route("/oauth/token", post(front::token))
+        .route("/_sim/requests", get(front::requests))
+        .method_not_allowed_fallback(front::unknown_endpoint)
+        .fallback(front::unknown_endpoint)
         .with_state(state.clone());
+    // Zoom ignores a trailing slash (`/roles/2/`, as zoomus sends it): strip it before
+    // routing.
+    let app = axum::Router::new()
+        .fallback_service(api)
+        .layer(axum::middleware::from_fn(front::strip_trailing_slash));
     (app, state)
 }
 
@@ -345,181 +272,5 @@ pub async fn serve(
         .map_err(|e| ProviderError::Transport(e.to_string()))
 }
 
-fn http_date(t: crate::model::Timestamp) -> String {
-    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
-/// Logging, latency, faults, authentication and rate limits, in that order.
-async fn front_door(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().unwrap_or_default().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string());
-    let clock = state.read(|c| c.clock);
-    let record = |status: u16, fault: Option<&str>| {
-        state
-            .log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(RequestRecord {
-                method: method.to_string(),
-                path: path.clone(),
-                route: route.clone(),
-                query: query.clone(),
-                status,
-                fault: fault.map(str::to_string),
-            });
-    };
-    if !state.cfg.latency.is_zero() {
-        tokio::time::sleep(state.cfg.latency).await;
-    }
-    // Authentication (code 124: invalid or expired token).
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
-    let account = token.and_then(|t| {
-        let tokens = state.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        tokens
-            .get(&t)
-            .filter(|(_, exp)| Instant::now() < *exp)
-            .map(|(a, _)| a.clone())
-    });
-    let Some(account) = account else {
-        record(401, None);
-        return ApiError(401, 124, "Invalid access token.".into()).into_response();
-    };
-    let label = Label::of(&method, route.as_deref().unwrap_or(&path));
-    let plan = state.read(|c| c.account_index(&account).map(|i| c.accounts[i].plan));
-    if let Some(reason) = state.faults.throttle(&account, label, plan) {
-        record(429, Some(reason));
-        let retry = clock + chrono::Duration::seconds(1);
-        let mut resp = ApiError(
-            429,
-            429,
-            "You have reached the maximum per-second rate limit for this API. Try again later."
-                .into(),
-        )
-        .into_response();
-        let h = resp.headers_mut();
-        h.insert(
-            "X-RateLimit-Category",
-            HeaderValue::from_static(label.as_str()),
-        );
-        h.insert("X-RateLimit-Type", HeaderValue::from_static("QPS"));
-        if let Ok(v) =
-            HeaderValue::from_str(&retry.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        {
-            h.insert(header::RETRY_AFTER, v);
-        }
-        if let Ok(v) = HeaderValue::from_str(&http_date(clock)) {
-            h.insert(header::DATE, v);
-        }
-        return resp;
-    }
-    let fault = state.faults.failure(&method);
-    if fault == Some("fail-before") {
-        record(500, fault);
-        return ApiError(
-            500,
-            500,
-            "Internal error (injected before the change).".into(),
-        )
-        .into_response();
-    }
-    req.extensions_mut().insert(AccountId(account));
-    let mut resp = next.run(req).await;
-    if fault == Some("fail-after") {
-        record(500, fault);
-        return ApiError(
-            500,
-            500,
-            "Internal error (injected after the change).".into(),
-        )
-        .into_response();
-    }
-    record(resp.status().as_u16(), None);
-    let date = state.read(|c| c.clock);
-    if let Ok(v) = HeaderValue::from_str(&http_date(date)) {
-        resp.headers_mut().insert(header::DATE, v);
-    }
-    resp
-}
-
-/// `POST /oauth/token?grant_type=account_credentials&account_id=…` with Basic credentials.
-async fn token(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-    body: String,
-) -> Response {
-    use base64::Engine as _;
-    let mut params: HashMap<String, String> = q;
-    for pair in body.split('&').filter(|p| !p.is_empty()) {
-        if let Some((k, v)) = pair.split_once('=') {
-            params.insert(k.to_string(), v.replace('+', " "));
-        }
-    }
-    let log = |status: u16| {
-        state
-            .log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(RequestRecord {
-                method: Method::POST.to_string(),
-                path: "/oauth/token".into(),
-                route: Some("/oauth/token".into()),
-                query: String::new(),
-                status,
-                fault: None,
-            });
-    };
-    let creds = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok());
-    let expected = format!("{}:{}", state.cfg.client_id, state.cfg.client_secret);
-    if creds.as_deref() != Some(expected.as_str()) {
-        log(401);
-        return (StatusCode::UNAUTHORIZED, Json(serde_json::json!({"reason": "Invalid client_id or client_secret", "error": "invalid_client"}))).into_response();
-    }
-    if params.get("grant_type").map(String::as_str) != Some("account_credentials") {
-        log(400);
-        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({"reason": "Unsupported grant type", "error": "unsupported_grant_type"}))).into_response();
-    }
-    let account = params.get("account_id").cloned().unwrap_or_default();
-    if state.read(|c| c.account_index(&account).is_none()) {
-        log(400);
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"reason": "Invalid account_id", "error": "invalid_request"})),
-        )
-            .into_response();
-    }
-    let t = format!("sim.{:032x}", fastrand::u128(..));
-    state
-        .tokens
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(t.clone(), (account, Instant::now() + state.cfg.token_ttl));
-    log(200);
-    Json(TokenResponse {
-        access_token: t,
-        token_type: "bearer".into(),
-        expires_in: state.cfg.token_ttl.as_secs(),
-        scope: "user:read:admin user:write:admin group:read:admin group:write:admin role:read:admin role:write:admin contact_group:read:admin contact_group:write:admin".into(),
-    })
-    .into_response()
-}
-
-/// `GET /_sim/requests`: every request seen, for tests to count calls.
-async fn requests(State(state): State<Shared>) -> Json<Vec<RequestRecord>> {
-    Json(state.log.lock().unwrap_or_else(|p| p.into_inner()).clone())
-}
+/// The routes of one module, typed over the shared state.
+type Routes = axum::Router<Shared>;

@@ -1,22 +1,81 @@
 //! `/roles…`: built-in roles (Owner `0`, Admin `1`, Member `2`) and custom roles; role
-//! changes go through role membership, at most 30 users per call.
+//! changes go through role membership, at most 30 users per call. An unknown role is
+//! 400/1034 and a duplicate name 400/1224, as accounts-api.json documents.
 
-use super::groups::MAX_MEMBERS;
+use super::extract::{Body, Params};
+use super::groups::{MAX_MEMBERS, resolve_members};
+use super::paging::Listing;
 use super::users::find;
-use super::{AccountId, ApiError, ApiResult, Shared};
+use super::{AccountId, ApiError, ApiResult, Routes, Shared};
 use crate::model::RoleName;
 use crate::plan::Op;
 use crate::provider::sim::cloud::SimAccount;
-use crate::provider::wire::{Members, Role, RoleList};
+use crate::provider::wire::{
+    Members, NewRole, Role, RoleList, RoleMember, RoleMemberPage, RoleMembersAdded, RoleUpdate,
+};
 use axum::Json;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
+use axum::routing::{delete, get};
 
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/v2/roles", get(list).post(create))
+        .route(
+            "/v2/roles/{role_id}",
+            get(detail).patch(update).delete(remove),
+        )
+        .route(
+            "/v2/roles/{role_id}/members",
+            get(members).post(add_members),
+        )
+        .route(
+            "/v2/roles/{role_id}/members/{member_id}",
+            delete(remove_member),
+        )
+}
+
+/// Built-in roles: id, Zoom's name, roster's name.
 const BUILT_IN: [(&str, &str, &str); 3] = [
     ("0", "Owner", "owner"),
     ("1", "Admin", "admin"),
     ("2", "Member", "member"),
 ];
+
+/// Privileges of the built-in admin role (Zoom's form); the owner holds these and
+/// `Account:Edit`, members a few reads.
+const ADMIN_PRIVILEGES: [&str; 10] = [
+    "User:Read",
+    "User:Edit",
+    "Group:Read",
+    "Group:Edit",
+    "Role:Read",
+    "Role:Edit",
+    "Account:Read",
+    "Dashboard:Read",
+    "Report:Read",
+    "ChatGroup:Edit",
+];
+
+/// The privileges a role grants (`owner`, `admin`, `member` or a custom role's name).
+pub fn privileges_of(a: &SimAccount, role: &str) -> Vec<String> {
+    match role {
+        "owner" => ADMIN_PRIVILEGES
+            .iter()
+            .chain(&["Account:Edit"])
+            .map(|p| p.to_string())
+            .collect(),
+        "admin" => ADMIN_PRIVILEGES.iter().map(|p| p.to_string()).collect(),
+        "member" => vec!["User:Read".into()],
+        custom => a
+            .roles
+            .iter()
+            .find(|r| r.name == custom)
+            .map(|r| r.privileges.iter().cloned().collect())
+            .unwrap_or_default(),
+    }
+}
 
 /// The id of the role a user holds (`owner`, `admin`, `member` or a custom name).
 pub fn role_id(a: &SimAccount, role: &str) -> String {
@@ -33,56 +92,64 @@ pub fn role_id(a: &SimAccount, role: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The role name roster uses for a role id.
+/// Zoom's name of the role a user holds (`Owner`, `Admin`, `Member`, or the custom name).
+pub fn role_display_name(_a: &SimAccount, role: &str) -> String {
+    BUILT_IN
+        .iter()
+        .find(|(_, _, r)| *r == role)
+        .map(|(_, n, _)| n.to_string())
+        .unwrap_or_else(|| role.to_string())
+}
+
+fn unknown_role(id: &str) -> ApiError {
+    ApiError(400, 1034, format!("Provided role_id does not exist: {id}."))
+}
+
+/// roster's name of the role with id `id`; 400/1034 when there is none.
 fn role_name(a: &SimAccount, id: &str) -> ApiResult<String> {
     BUILT_IN
         .iter()
         .find(|(i, _, _)| *i == id)
         .map(|(_, _, r)| r.to_string())
         .or_else(|| a.roles.iter().find(|r| r.id == id).map(|r| r.name.clone()))
-        .ok_or_else(|| ApiError(404, 1034, format!("Role does not exist: {id}.")))
-}
-
-fn with_account<T>(
-    state: &Shared,
-    acc: &str,
-    f: impl FnOnce(&SimAccount) -> ApiResult<T>,
-) -> ApiResult<T> {
-    state.read(|c| match c.account_index(acc) {
-        Some(i) => f(&c.accounts[i]),
-        None => Err(ApiError(404, 2001, "Account does not exist.".into())),
-    })
+        .ok_or_else(|| unknown_role(id))
 }
 
 fn count(a: &SimAccount, role: &str) -> u32 {
     a.users.iter().filter(|u| u.role == role).count() as u32
 }
 
-/// `GET /roles` (not paginated).
+fn role_object(a: &SimAccount, id: &str, privileges: bool) -> ApiResult<Role> {
+    let name = role_name(a, id)?;
+    let custom = a.roles.iter().find(|r| r.name == name);
+    Ok(Role {
+        id: id.to_string(),
+        name: role_display_name(a, &name),
+        description: custom.and_then(|r| r.description.clone()),
+        role_type: Some("common".into()),
+        total_members: count(a, &name),
+        privileges: privileges.then(|| privileges_of(a, &name)),
+    })
+}
+
+/// `GET /roles?type=common|iq` (not paginated; the simulator's roles are all `common`).
 pub async fn list(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
+    q: Params,
 ) -> ApiResult<Json<RoleList>> {
-    with_account(&state, &acc, |a| {
-        let mut roles: Vec<Role> = BUILT_IN
+    let iq = q.one_of("type", &["common", "iq"])? == Some("iq");
+    state.read_account(&acc, |_, a| {
+        let ids = BUILT_IN
             .iter()
-            .map(|(id, name, r)| Role {
-                id: id.to_string(),
-                name: name.to_string(),
-                description: None,
-                role_type: Some("common".into()),
-                total_members: count(a, r),
-                privileges: None,
-            })
-            .collect();
-        roles.extend(a.roles.iter().map(|r| Role {
-            id: r.id.clone(),
-            name: r.name.clone(),
-            description: r.description.clone(),
-            role_type: Some("common".into()),
-            total_members: count(a, &r.name),
-            privileges: None,
-        }));
+            .map(|(id, _, _)| id.to_string())
+            .chain(a.roles.iter().map(|r| r.id.clone()));
+        let roles = if iq {
+            Vec::new()
+        } else {
+            ids.map(|id| role_object(a, &id, false))
+                .collect::<ApiResult<Vec<_>>>()?
+        };
         Ok(Json(RoleList {
             total_records: roles.len() as u32,
             roles,
@@ -90,114 +157,214 @@ pub async fn list(
     })
 }
 
-/// `GET /roles/{roleId}` with privileges.
+/// `GET /roles/{roleId}` with its privileges.
 pub async fn detail(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Role>> {
-    with_account(&state, &acc, |a| {
-        let name = role_name(a, &id)?;
-        let custom = a.roles.iter().find(|r| r.name == name);
-        Ok(Json(Role {
-            id: id.clone(),
-            name: custom.map(|r| r.name.clone()).unwrap_or_else(|| {
-                BUILT_IN
-                    .iter()
-                    .find(|(i, _, _)| *i == id)
-                    .map(|(_, n, _)| n.to_string())
-                    .unwrap_or_default()
-            }),
-            description: custom.and_then(|r| r.description.clone()),
-            role_type: Some("common".into()),
-            total_members: count(a, &name),
-            privileges: Some(
-                custom
-                    .map(|r| r.privileges.iter().cloned().collect())
-                    .unwrap_or_default(),
-            ),
-        }))
-    })
+    state.read_account(&acc, |_, a| role_object(a, &id, true).map(Json))
 }
 
-/// `POST /roles` → 201 (1224 on a duplicate name).
+fn taken(a: &SimAccount, name: &str) -> bool {
+    a.roles.iter().any(|r| r.name == name)
+        || BUILT_IN
+            .iter()
+            .any(|(_, n, r)| n.eq_ignore_ascii_case(name) || *r == name)
+}
+
+fn duplicate(name: &str) -> ApiError {
+    ApiError(
+        400,
+        1224,
+        format!("Role name {name} has already been used."),
+    )
+}
+
+/// `POST /roles` → 200 with the new role (the spec documents 200 with an open object).
 pub async fn create(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
-    Json(body): Json<Role>,
-) -> ApiResult<(StatusCode, Json<Role>)> {
-    let privileges = body
-        .privileges
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    Body(body): Body<NewRole>,
+) -> ApiResult<Json<Role>> {
+    if body.name.trim().is_empty() {
+        return Err(ApiError(
+            400,
+            300,
+            "Invalid field: name is required.".into(),
+        ));
+    }
+    if let Some(t) = body.role_type.as_deref().filter(|t| *t != "common") {
+        return Err(ApiError(
+            400,
+            300,
+            format!("Invalid field: type {t:?} (the simulator holds common roles)."),
+        ));
+    }
+    if state.read_account(&acc, |_, a| Ok(taken(a, &body.name)))? {
+        return Err(duplicate(&body.name));
+    }
     state.run_ops(
         &acc,
         &[Op::CreateRole {
             name: body.name.clone(),
             description: body.description.clone(),
-            privileges,
+            privileges: body.privileges.iter().cloned().collect(),
         }],
     )?;
-    let id = with_account(&state, &acc, |a| Ok(role_id(a, &body.name)))?;
-    Ok((StatusCode::CREATED, Json(Role { id, ..body })))
+    state.read_account(&acc, |_, a| {
+        role_object(a, &role_id(a, &body.name), true).map(Json)
+    })
 }
 
-/// `PATCH /roles/{roleId}`.
+/// `PATCH /roles/{roleId}`: name, description, privileges (built-in roles are fixed) →
+/// 200 `{}` (the only success the spec documents).
 pub async fn update(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(id): Path<String>,
-    Json(body): Json<Role>,
-) -> ApiResult<StatusCode> {
-    let name = with_account(&state, &acc, |a| role_name(a, &id))?;
-    let privileges = body.privileges.unwrap_or_default().into_iter().collect();
-    state.run_ops(
-        &acc,
-        &[Op::UpdateRole {
-            name,
-            description: body.description,
-            privileges,
-        }],
-    )?;
-    Ok(StatusCode::NO_CONTENT)
+    Body(body): Body<RoleUpdate>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (name, current) = state.read_account(&acc, |_, a| {
+        let name = role_name(a, &id)?;
+        let current = a
+            .roles
+            .iter()
+            .find(|r| r.name == name)
+            .cloned()
+            .ok_or_else(|| {
+                ApiError(
+                    400,
+                    300,
+                    format!("The built-in role {id} cannot be changed."),
+                )
+            })?;
+        if let Some(n) = body.name.as_ref().filter(|n| **n != name)
+            && taken(a, n)
+        {
+            return Err(duplicate(n));
+        }
+        Ok((name, current))
+    })?;
+    let privileges = body
+        .privileges
+        .map(|p| p.into_iter().collect())
+        .unwrap_or(current.privileges);
+    let description = body.description.or(current.description);
+    state.transact(&acc, |cloud, actor| {
+        cloud.execute(
+            &acc,
+            actor,
+            &Op::UpdateRole {
+                name: name.clone(),
+                description,
+                privileges,
+            },
+        )?;
+        if let Some(new) = body.name.filter(|n| *n != name) {
+            rename_role(cloud, &acc, &name, &new);
+        }
+        Ok(())
+    })?;
+    Ok(Json(serde_json::json!({})))
 }
 
-/// `DELETE /roles/{roleId}`.
+/// Renames a custom role and moves its holders along (roster never renames roles; Zoom
+/// clients may).
+fn rename_role(cloud: &mut crate::provider::sim::cloud::Cloud, acc: &str, from: &str, to: &str) {
+    if let Some(ai) = cloud.account_index(acc) {
+        let a = &mut cloud.accounts[ai];
+        for r in a.roles.iter_mut().filter(|r| r.name == from) {
+            r.name = to.to_string();
+        }
+        for u in a.users.iter_mut().filter(|u| u.role == from) {
+            u.role = to.to_string();
+        }
+        cloud.record(acc, "zoom-api", "rename_role", from, Some(to.to_string()));
+    }
+}
+
+/// `DELETE /roles/{roleId}` → 204.
 pub async fn remove(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let name = with_account(&state, &acc, |a| role_name(a, &id))?;
+    let name = state.read_account(&acc, |_, a| role_name(a, &id))?;
+    if BUILT_IN.iter().any(|(_, _, r)| *r == name) {
+        return Err(ApiError(
+            400,
+            300,
+            format!("The built-in role {id} cannot be deleted."),
+        ));
+    }
     state.run_ops(&acc, &[Op::DeleteRole { name }])?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /roles/{roleId}/members`.
+/// `GET /roles/{roleId}/members` (at most 300 per page).
 pub async fn members(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
-    with_account(&state, &acc, |a| {
+    q: Params,
+) -> ApiResult<Json<RoleMemberPage>> {
+    let listing = Listing {
+        name: format!("role-members:{acc}:{id}"),
+        default_size: 30,
+        max_size: 300,
+    };
+    let start = state.pager.open(&listing, &q)?;
+    state.read_account(&acc, |_, a| {
         let name = role_name(a, &id)?;
-        let members: Vec<serde_json::Value> = a.users.iter().filter(|u| u.role == name).map(|u| serde_json::json!({"id": u.id, "email": u.email.as_str(), "first_name": u.first_name, "last_name": u.last_name, "department": u.department, "type": u.user_type.zoom_code()})).collect();
-        Ok(Json(
-            serde_json::json!({"members": members, "total_records": members.len(), "next_page_token": ""}),
-        ))
+        let holders = || a.users.iter().filter(|u| u.role == name);
+        let slice = state.pager.page(&listing, start, || {
+            holders().map(|u| u.email.to_string()).collect()
+        });
+        let members = slice
+            .keys
+            .iter()
+            .filter_map(|k| holders().find(|u| u.email.as_str() == k))
+            .map(|u| RoleMember {
+                id: u
+                    .id
+                    .clone()
+                    .filter(|_| u.status != crate::provider::sim::cloud::SimStatus::Pending),
+                email: u.email.to_string(),
+                first_name: Some(u.first_name.clone().unwrap_or_default()),
+                last_name: Some(u.last_name.clone().unwrap_or_default()),
+                department: u.department.clone().filter(|d| !d.is_empty()),
+                user_type: i64::from(u.user_type.zoom_code()),
+            })
+            .collect();
+        Ok(Json(RoleMemberPage {
+            members,
+            next_page_token: slice.next_page_token,
+            page_count: slice.page_count,
+            page_number: slice.page_number,
+            page_size: slice.page_size,
+            total_records: slice.total_records,
+        }))
     })
 }
 
+fn fixed_membership() -> ApiError {
+    ApiError(
+        400,
+        300,
+        "Can't delete or add members for Normal/Owner roles.".into(),
+    )
+}
+
 /// `POST /roles/{roleId}/members {members}` (at most 30): assigns the role, replacing the
-/// user's previous one. Owner and Member take no members here (code 300, as on Zoom).
+/// user's previous one. Members that are not users of the account are skipped; `ids`
+/// lists the users assigned. Owner and Member take no members here (code 300, as on Zoom).
 pub async fn add_members(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(id): Path<String>,
-    Json(body): Json<Members>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    Body(body): Body<Members>,
+) -> ApiResult<(StatusCode, Json<RoleMembersAdded>)> {
     if body.members.len() > MAX_MEMBERS {
         return Err(ApiError(
             400,
@@ -205,61 +372,55 @@ pub async fn add_members(
             format!("At most {MAX_MEMBERS} members per request."),
         ));
     }
-    let name = with_account(&state, &acc, |a| role_name(a, &id))?;
+    let name = state.read_account(&acc, |_, a| role_name(a, &id))?;
     if name == "owner" || name == "member" {
+        return Err(fixed_membership());
+    }
+    let found = state.read(|c| resolve_members(c, &acc, &body.members));
+    let (ids, clock) = state.transact(&acc, |cloud, actor| {
+        let mut ids = Vec::new();
+        for (email, uid) in &found {
+            cloud.execute(
+                &acc,
+                actor,
+                &Op::ChangeRole {
+                    email: email.clone(),
+                    to: RoleName::parse(&name),
+                },
+            )?;
+            ids.push(uid.clone());
+        }
+        Ok((ids, cloud.clock))
+    })?;
+    if ids.is_empty() {
         return Err(ApiError(
             400,
             300,
-            "Can't delete or add members for Normal/Owner roles.".into(),
+            "Validation Failed: none of the members is a user of this account.".into(),
         ));
     }
-    let emails = state.read(|c| {
-        body.members
-            .iter()
-            .map(|m| {
-                find(
-                    c,
-                    &acc,
-                    m.id.as_deref().or(m.email.as_deref()).unwrap_or_default(),
-                )
-                .map(|u| u.email.clone())
-            })
-            .collect::<ApiResult<Vec<_>>>()
-    })?;
-    let ops: Vec<Op> = emails
-        .iter()
-        .map(|e| Op::ChangeRole {
-            email: e.clone(),
-            to: RoleName::parse(&name),
-        })
-        .collect();
-    state.run_ops(&acc, &ops)?;
-    let clock = state.read(|c| c.clock);
     Ok((
         StatusCode::CREATED,
-        Json(
-            serde_json::json!({"ids": body.members.iter().filter_map(|m| m.id.clone()).collect::<Vec<_>>().join(","), "add_at": clock.to_rfc3339()}),
-        ),
+        Json(RoleMembersAdded {
+            ids: ids.join(","),
+            add_at: super::zoom_time(clock),
+        }),
     ))
 }
 
-/// `DELETE /roles/{roleId}/members/{memberId}`: the user falls back to Member.
+/// `DELETE /roles/{roleId}/members/{memberId}`: the user falls back to Member → 204.
 pub async fn remove_member(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Path((id, member)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let name = with_account(&state, &acc, |a| role_name(a, &id))?;
+    let name = state.read_account(&acc, |_, a| role_name(a, &id))?;
     if name == "owner" || name == "member" {
-        return Err(ApiError(
-            400,
-            300,
-            "Can't delete or add members for Normal/Owner roles.".into(),
-        ));
+        return Err(fixed_membership());
     }
-    let email =
+    let (email, holds) =
         state.read(|c| find(c, &acc, &member).map(|u| (u.email.clone(), u.role == name)))?;
-    if !email.1 {
+    if !holds {
         return Err(ApiError(
             404,
             1001,
@@ -269,7 +430,7 @@ pub async fn remove_member(
     state.run_ops(
         &acc,
         &[Op::ChangeRole {
-            email: email.0,
+            email,
             to: RoleName::Member,
         }],
     )?;

@@ -1,25 +1,53 @@
-//! `/users…`: list, create, read, update, remove, status and add-on settings.
+//! `/users…`: list, create, read, update, remove, status, settings (add-ons), permissions,
+//! the summary and the email check.
 
-use super::{AccountId, ApiError, ApiResult, Shared, email_of, page_size};
+use super::extract::{Body, Params};
+use super::paging::Listing;
+use super::view::{attribute_key, detail as detail_view, listed};
+use super::{AccountId, ApiError, ApiResult, Routes, Shared, email_of};
 use crate::model::{Addon, Email, UserType};
 use crate::plan::{Op, ProfilePatch};
-use crate::provider::sim::cloud::{Cloud, SimStatus, SimUser};
+use crate::provider::sim::cloud::{Cloud, SimAccount, SimStatus, SimUser};
 use crate::provider::wire::{
-    CreateUser, CustomAttribute, EmailCheck, Features, ListedUser, StatusAction, UpdateUser,
-    UserDetail, UserPage, UserSettings,
+    CreateUser, CreatedUser, EmailCheck, Features, Permissions, StatusAction, UpdateUser,
+    UserDetail, UserPage, UserSettings, UsersSummary,
 };
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
-use std::collections::{BTreeMap, HashMap};
+use axum::routing::{get, put};
+use std::collections::BTreeMap;
 
-/// The user `user_id` (an id or an email) of `account`; 1120 for an expired invitation.
+/// The routes of this module.
+pub fn routes() -> Routes {
+    Routes::new()
+        .route("/v2/users", get(list).post(create))
+        .route("/v2/users/email", get(email_exists))
+        .route("/v2/users/summary", get(summary))
+        .route(
+            "/v2/users/{user_id}",
+            get(detail).patch(update).delete(remove),
+        )
+        .route("/v2/users/{user_id}/status", put(status))
+        .route(
+            "/v2/users/{user_id}/settings",
+            get(settings).patch(update_settings),
+        )
+        .route("/v2/users/{user_id}/permissions", get(permissions))
+}
+
+/// The user `user_id` (an id, an email, or `me` for the owner) of `account`; 404/1001, or
+/// 400/1120 for an invitation that expired unanswered.
 pub fn find<'a>(cloud: &'a Cloud, account: &str, user_id: &str) -> ApiResult<&'a SimUser> {
     let ai = cloud
         .account_index(account)
-        .ok_or_else(|| ApiError(404, 2001, "Account does not exist.".into()))?;
+        .ok_or_else(|| super::no_account(account))?;
     let a = &cloud.accounts[ai];
-    let lower = user_id.to_ascii_lowercase();
+    let lower = if user_id == "me" {
+        a.owner.to_string()
+    } else {
+        user_id.to_ascii_lowercase()
+    };
     if let Some(u) = a
         .users
         .iter()
@@ -31,7 +59,9 @@ pub fn find<'a>(cloud: &'a Cloud, account: &str, user_id: &str) -> ApiResult<&'a
         return Err(ApiError(
             400,
             1120,
-            format!("Invite expired: {user_id}. The invitation was never accepted."),
+            format!(
+                "A valid invitation to join the Zoom account was not found for this user: {user_id} (the invitation expired unanswered)."
+            ),
         ));
     }
     Err(ApiError(
@@ -45,138 +75,179 @@ fn user_email(state: &Shared, account: &str, user_id: &str) -> ApiResult<Email> 
     state.read(|c| find(c, account, user_id).map(|u| u.email.clone()))
 }
 
-fn listed(cloud: &Cloud, account: &str, u: &SimUser, with_attributes: bool) -> ListedUser {
-    let a = &cloud.accounts[cloud.account_index(account).unwrap_or_default()];
-    ListedUser {
-        id: u.id.clone(),
-        email: u.email.to_string(),
-        first_name: u.first_name.clone(),
-        last_name: u.last_name.clone(),
-        user_type: i64::from(u.user_type.zoom_code()),
-        status: match u.status {
-            SimStatus::Active => "active",
-            SimStatus::Inactive => "inactive",
-            SimStatus::Pending => "pending",
-        }
-        .into(),
-        role_id: super::roles::role_id(a, &u.role),
-        dept: u.department.clone(),
-        group_ids: u
-            .groups
-            .iter()
-            .filter_map(|g| a.groups.iter().find(|x| &x.name == g).map(|x| x.id.clone()))
-            .collect(),
-        custom_attributes: if with_attributes {
-            u.custom_attributes
-                .iter()
-                .map(|(k, v)| CustomAttribute {
-                    key: format!("ca_{k}"),
-                    name: k.clone(),
-                    value: v.clone(),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
-        user_created_at: u
-            .invited_at
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+/// 400/300 when `value` is longer than the spec's `maxLength`.
+pub fn max_len(field: &str, value: &Option<String>, max: usize) -> ApiResult<()> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(ApiError(
+            400,
+            300,
+            format!("Validation Failed: {field} is longer than {max} characters."),
+        )),
+        _ => Ok(()),
     }
 }
 
-/// `GET /users?status=&page_size=&next_page_token=&include_fields=`.
+/// A `type` a client may set: 1 basic, 2 licensed, 4 "unassigned" (held as basic).
+fn settable_type(code: i64) -> ApiResult<UserType> {
+    match code {
+        1 | 4 => Ok(UserType::Basic),
+        2 => Ok(UserType::Licensed),
+        3 => Err(ApiError(
+            400,
+            300,
+            "Your account can't set user type as On-prem (type 3 is no longer in Zoom's type enum).".into(),
+        )),
+        99 => Err(ApiError(
+            400,
+            300,
+            "Invalid field: type 99 (None) can only be set with action ssoCreate.".into(),
+        )),
+        other => Err(ApiError(
+            400,
+            300,
+            format!("Invalid field: type {other} (1 Basic, 2 Licensed, 4 Unassigned)."),
+        )),
+    }
+}
+
+/// `GET /users?status=&page_size=&page_number=&next_page_token=&role_id=&include_fields=`.
 pub async fn list(
     State(state): State<Shared>,
     Extension(AccountId(account)): Extension<AccountId>,
-    Query(q): Query<HashMap<String, String>>,
+    q: Params,
 ) -> ApiResult<Json<UserPage>> {
-    let status = q
-        .get("status")
-        .map(String::as_str)
-        .unwrap_or("active")
-        .to_string();
-    let wanted = match status.as_str() {
-        "active" => SimStatus::Active,
-        "inactive" => SimStatus::Inactive,
-        "pending" => SimStatus::Pending,
+    let listing = Listing {
+        name: format!("users:{account}"),
+        default_size: 30,
+        max_size: 2000,
+    };
+    let start = state.pager.open(&listing, &q)?;
+    let p = Params(start.params.clone());
+    let wanted = match p.one_of("status", &["active", "inactive", "pending"])? {
+        None | Some("active") => SimStatus::Active,
+        Some("inactive") => SimStatus::Inactive,
+        Some(_) => SimStatus::Pending,
+    };
+    p.one_of("include_fields", &["custom_attributes", "host_key"])?;
+    p.one_of(
+        "license",
+        &["zoom_workforce_management", "zoom_compliance_management"],
+    )?;
+    let with_attributes = p
+        .get("include_fields")
+        .is_some_and(|f| f == "custom_attributes");
+    let role = p.get("role_id").cloned();
+    state.read_account(&account, |c, a| {
+        let matches = |u: &&SimUser| {
+            u.status == wanted
+                && role
+                    .as_ref()
+                    .is_none_or(|r| super::roles::role_id(a, &u.role) == *r)
+        };
+        let slice = state.pager.page(&listing, start, || {
+            a.users
+                .iter()
+                .filter(matches)
+                .map(|u| u.email.to_string())
+                .collect()
+        });
+        let users = slice
+            .keys
+            .iter()
+            .filter_map(|k| {
+                a.users
+                    .iter()
+                    .filter(matches)
+                    .find(|u| u.email.as_str() == k)
+            })
+            .map(|u| listed(a, u, c.clock, with_attributes))
+            .collect();
+        Ok(Json(UserPage {
+            next_page_token: slice.next_page_token,
+            page_count: slice.page_count,
+            page_number: slice.page_number,
+            page_size: slice.page_size,
+            total_records: slice.total_records,
+            users,
+        }))
+    })
+}
+
+/// `POST /users` with `action=create` → 201 with the new (pending) user's id.
+pub async fn create(
+    State(state): State<Shared>,
+    Extension(AccountId(account)): Extension<AccountId>,
+    Body(body): Body<CreateUser>,
+) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
+    match body.action.as_str() {
+        "create" => {}
+        "autoCreate" | "custCreate" | "ssoCreate" => {
+            return Err(ApiError(
+                400,
+                300,
+                format!(
+                    "action {} needs a managed domain, an ISV contract or SSO pre-provisioning, which this account has not: use create.",
+                    body.action
+                ),
+            ));
+        }
         other => {
             return Err(ApiError(
                 400,
                 300,
-                format!("Invalid field: status {other}."),
+                format!(
+                    "Invalid field: action {other:?} (create, autoCreate, custCreate, ssoCreate)."
+                ),
             ));
         }
-    };
-    let size = page_size(q.get("page_size"), 30, 2000)?;
-    let with_attributes = q
-        .get("include_fields")
-        .is_some_and(|f| f.split(',').any(|x| x == "custom_attributes"));
-    let all: Vec<ListedUser> = state.read(|c| {
-        let ai = c.account_index(&account).unwrap_or_default();
-        c.accounts[ai]
-            .users
-            .iter()
-            .filter(|u| u.status == wanted)
-            .map(|u| listed(c, &account, u, with_attributes))
-            .collect()
-    });
-    let key = format!("users:{account}:{status}:{size}:{with_attributes}");
-    let (users, next) = state.page(
-        key,
-        &all,
-        size,
-        q.get("next_page_token").map(String::as_str),
-    )?;
-    Ok(Json(UserPage {
-        next_page_token: next,
-        page_size: size as u32,
-        total_records: all.len() as u32,
-        users,
-    }))
-}
-
-/// `POST /users` with `action=create`.
-pub async fn create(
-    State(state): State<Shared>,
-    Extension(AccountId(account)): Extension<AccountId>,
-    Json(body): Json<CreateUser>,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    if body.action != "create" {
-        return Err(ApiError(
-            400,
-            300,
-            format!(
-                "Invalid field: action {} (the simulator supports create).",
-                body.action
-            ),
-        ));
     }
-    let email = email_of(&body.user_info.email)?;
-    let user_type = UserType::from_zoom_code(body.user_info.user_type)
-        .ok_or_else(|| ApiError(400, 300, "Invalid field: user_info.type.".into()))?;
-    state.run_ops(
-        &account,
-        &[Op::CreateUser {
-            email: email.clone(),
-            user_type,
-            first_name: body.user_info.first_name.clone(),
-            last_name: body.user_info.last_name.clone(),
-        }],
-    )?;
+    let info = &body.user_info;
+    max_len("user_info.email", &Some(info.email.clone()), 128)?;
+    max_len("user_info.first_name", &info.first_name, 64)?;
+    max_len("user_info.last_name", &info.last_name, 64)?;
+    max_len("user_info.display_name", &info.display_name, 128)?;
+    let email = email_of(&info.email)?;
+    let user_type = settable_type(info.user_type)?;
+    let op = Op::CreateUser {
+        email: email.clone(),
+        user_type,
+        first_name: info.first_name.clone().filter(|s| !s.is_empty()),
+        last_name: info.last_name.clone().filter(|s| !s.is_empty()),
+    };
+    let id = state.transact(&account, |cloud, actor| {
+        cloud.execute(&account, actor, &op)?;
+        let (ai, ui) = cloud
+            .locate(&email)
+            .ok_or_else(|| ApiError(500, 500, "created user vanished".into()))?;
+        // Zoom gives the new user its id at once (the list hides it while pending).
+        let id = match cloud.accounts[ai].users[ui].id.clone() {
+            Some(id) => id,
+            None => {
+                let id = cloud.fresh_id("u");
+                cloud.accounts[ai].users[ui].id = Some(id.clone());
+                id
+            }
+        };
+        Ok(id)
+    })?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            serde_json::json!({"email": email.as_str(), "first_name": body.user_info.first_name, "last_name": body.user_info.last_name, "type": body.user_info.user_type}),
-        ),
+        Json(CreatedUser {
+            id,
+            email: email.to_string(),
+            first_name: info.first_name.clone().unwrap_or_default(),
+            last_name: info.last_name.clone().unwrap_or_default(),
+            user_type: info.user_type,
+        }),
     ))
 }
 
 /// `GET /users/email?email=`: whether the email has a Zoom user anywhere.
-pub async fn email_exists(
-    State(state): State<Shared>,
-    Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<EmailCheck>> {
-    let email = email_of(q.get("email").map(String::as_str).unwrap_or_default())?;
+pub async fn email_exists(State(state): State<Shared>, q: Params) -> ApiResult<Json<EmailCheck>> {
+    let raw = q
+        .get("email")
+        .ok_or_else(|| ApiError(400, 300, "Email is required.".into()))?;
+    let email = email_of(raw)?;
     let existed = state.read(|c| {
         c.individuals.iter().any(|i| i.email == email)
             || c.accounts.iter().any(|a| {
@@ -190,109 +261,205 @@ pub async fn email_exists(
     }))
 }
 
-/// `GET /users/{userId}`.
+/// `GET /users/summary`: users by kind.
+pub async fn summary(
+    State(state): State<Shared>,
+    Extension(AccountId(account)): Extension<AccountId>,
+) -> ApiResult<Json<UsersSummary>> {
+    state.read_account(&account, |_, a| Ok(Json(summarize(a))))
+}
+
+fn summarize(a: &SimAccount) -> UsersSummary {
+    let count = |f: &dyn Fn(&SimUser) -> bool| a.users.iter().filter(|u| f(u)).count() as u32;
+    let settled = |u: &SimUser, t: UserType| u.status != SimStatus::Pending && u.user_type == t;
+    let mut s = UsersSummary {
+        licensed_users_count: count(&|u| settled(u, UserType::Licensed)),
+        basic_users_count: count(&|u| settled(u, UserType::Basic)),
+        on_prem_users_count: count(&|u| settled(u, UserType::OnPrem)),
+        room_users_count: a.zoom_rooms,
+        pending_users_count: count(&|u| u.status == SimStatus::Pending),
+        join_only_users_count: 0,
+        total_users_count: 0,
+    };
+    s.total_users_count = s.licensed_users_count
+        + s.basic_users_count
+        + s.on_prem_users_count
+        + s.join_only_users_count
+        + s.room_users_count;
+    s
+}
+
+/// `GET /users/{userId}`: the whole user object (pending users included, by id or email).
 pub async fn detail(
     State(state): State<Shared>,
     Extension(AccountId(account)): Extension<AccountId>,
     Path(user_id): Path<String>,
 ) -> ApiResult<Json<UserDetail>> {
-    state.read(|c| {
+    state.read_account(&account, |c, a| {
         let u = find(c, &account, &user_id)?;
-        Ok(Json(UserDetail {
-            id: u.id.clone(),
-            email: u.email.to_string(),
-            job_title: u.job_title.clone(),
-            location: u.location.clone(),
-            manager: u.manager.as_ref().map(|m| m.to_string()),
-        }))
+        Ok(Json(detail_view(a, u, c.clock)))
     })
 }
 
-/// `PATCH /users/{userId}`: profile fields and type, all or nothing.
-pub async fn update(
-    State(state): State<Shared>,
-    Extension(AccountId(account)): Extension<AccountId>,
-    Path(user_id): Path<String>,
-    Json(body): Json<UpdateUser>,
-) -> ApiResult<StatusCode> {
-    let email = user_email(&state, &account, &user_id)?;
+/// Custom attribute values by name, from the body's `key`s (Zoom's attribute ids; a
+/// `name` is accepted when the key is empty).
+fn attributes_by_name(
+    a: &SimAccount,
+    given: &[crate::provider::wire::CustomAttribute],
+) -> ApiResult<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for attr in given {
+        let name = a
+            .custom_attributes
+            .iter()
+            .find(|n| {
+                if attr.key.is_empty() {
+                    **n == attr.name
+                } else {
+                    attribute_key(&a.id, n) == attr.key
+                }
+            })
+            .ok_or_else(|| {
+                ApiError(
+                    400,
+                    300,
+                    format!(
+                        "Invalid custom attribute key {:?}: read the keys with GET /users?include_fields=custom_attributes.",
+                        attr.key
+                    ),
+                )
+            })?;
+        out.insert(name.clone(), attr.value.clone());
+    }
+    Ok(out)
+}
+
+/// The manager field: an email or the display name of a user of the account.
+fn manager_of(a: &SimAccount, raw: &str) -> ApiResult<Option<Email>> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(e) = Email::parse(raw) {
+        return Ok(Some(e));
+    }
+    a.users
+        .iter()
+        .find(|u| super::view::display_name(u) == raw)
+        .map(|u| Some(u.email.clone()))
+        .ok_or_else(|| {
+            ApiError(
+                400,
+                300,
+                format!("Invalid field: manager {raw:?} is neither an email nor the display name of a user of the account."),
+            )
+        })
+}
+
+fn update_ops(a: &SimAccount, email: &Email, body: &UpdateUser) -> ApiResult<Vec<Op>> {
+    max_len("first_name", &body.first_name, 64)?;
+    max_len("last_name", &body.last_name, 64)?;
+    max_len("job_title", &body.job_title, 128)?;
+    max_len("location", &body.location, 256)?;
+    if body.group_id.is_some() {
+        return Err(ApiError(
+            400,
+            300,
+            "group_id (placing a pending user in a group) is not simulated: pending users hold no group until they accept (U8); use POST /groups/{groupId}/members afterwards.".into(),
+        ));
+    }
     let mut ops = Vec::new();
     if let Some(code) = body.user_type {
-        let to = UserType::from_zoom_code(code)
-            .ok_or_else(|| ApiError(400, 300, "Invalid field: type.".into()))?;
         ops.push(Op::ChangeUserType {
             email: email.clone(),
-            to,
+            to: settable_type(code)?,
         });
     }
-    let manager = match &body.manager {
-        None => None,
-        Some(m) if m.is_empty() => Some(None),
-        Some(m) => Some(Some(email_of(m)?)),
-    };
     let patch = ProfilePatch {
         first_name: body.first_name.clone(),
         last_name: body.last_name.clone(),
         department: body.dept.clone(),
-        manager,
+        manager: body
+            .manager
+            .as_deref()
+            .map(|m| manager_of(a, m))
+            .transpose()?,
         job_title: body.job_title.clone(),
         location: body.location.clone(),
-        custom_attributes: body.custom_attributes.as_ref().map(|v| {
-            v.iter()
-                .map(|a| (a.name.clone(), a.value.clone()))
-                .collect::<BTreeMap<_, _>>()
-        }),
+        custom_attributes: body
+            .custom_attributes
+            .as_deref()
+            .map(|v| attributes_by_name(a, v))
+            .transpose()?,
     };
     if patch != ProfilePatch::default() {
-        ops.push(Op::UpdateProfile { email, patch });
+        ops.push(Op::UpdateProfile {
+            email: email.clone(),
+            patch,
+        });
     }
+    Ok(ops)
+}
+
+/// `PATCH /users/{userId}`: profile fields and type, all or nothing → 204.
+pub async fn update(
+    State(state): State<Shared>,
+    Extension(AccountId(account)): Extension<AccountId>,
+    Path(user_id): Path<String>,
+    Body(body): Body<UpdateUser>,
+) -> ApiResult<StatusCode> {
+    let ops = state.read_account(&account, |c, a| {
+        let email = find(c, &account, &user_id)?.email.clone();
+        update_ops(a, &email, &body)
+    })?;
     state.run_ops(&account, &ops)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /users/{userId}?action=disassociate|delete` (disassociate is the default).
+/// `DELETE /users/{userId}?action=disassociate|delete` (disassociate is the default) → 204.
 pub async fn remove(
     State(state): State<Shared>,
     Extension(AccountId(account)): Extension<AccountId>,
     Path(user_id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    q: Params,
 ) -> ApiResult<StatusCode> {
+    let action = q.one_of("action", &["disassociate", "delete"])?;
     let email = user_email(&state, &account, &user_id)?;
-    let op = match q
-        .get("action")
-        .map(String::as_str)
-        .unwrap_or("disassociate")
-    {
-        "disassociate" => Op::DisassociateUser { email },
-        "delete" => Op::DeleteUser { email },
-        other => {
-            return Err(ApiError(
-                400,
-                300,
-                format!("Invalid field: action {other}."),
-            ));
-        }
+    let op = match action {
+        Some("delete") => Op::DeleteUser { email },
+        _ => Op::DisassociateUser { email },
     };
     state.run_ops(&account, &[op])?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `PUT /users/{userId}/status` with `{action: activate|deactivate}`.
+/// `PUT /users/{userId}/status` with `{action: activate|deactivate}` → 200.
 pub async fn status(
     State(state): State<Shared>,
     Extension(AccountId(account)): Extension<AccountId>,
     Path(user_id): Path<String>,
-    Json(body): Json<StatusAction>,
+    Body(body): Body<StatusAction>,
 ) -> ApiResult<StatusCode> {
     let email = user_email(&state, &account, &user_id)?;
     let op = match body.action.as_str() {
         "activate" => Op::ActivateUser { email },
         "deactivate" => Op::DeactivateUser { email },
+        "clock_in" | "clock_out" => {
+            return Err(ApiError(
+                400,
+                300,
+                format!(
+                    "{} needs Zoom Workforce Management, which the simulator does not hold.",
+                    body.action
+                ),
+            ));
+        }
         other => {
             return Err(ApiError(
                 400,
                 300,
-                format!("Invalid field: action {other}."),
+                format!(
+                    "Invalid field: action {other:?} (activate, deactivate, clock_in, clock_out)."
+                ),
             ));
         }
     };
@@ -300,29 +467,61 @@ pub async fn status(
     Ok(StatusCode::OK)
 }
 
-/// `GET /users/{userId}/settings`: the add-on switches.
+/// `GET /users/{userId}/settings`: the `feature` section (capacities and add-ons); with
+/// `option=…`, the (empty) authentication or security section asked for.
 pub async fn settings(
     State(state): State<Shared>,
     Extension(AccountId(account)): Extension<AccountId>,
     Path(user_id): Path<String>,
-) -> ApiResult<Json<UserSettings>> {
+    q: Params,
+) -> ApiResult<Json<serde_json::Value>> {
+    let option = q
+        .one_of(
+            "option",
+            &[
+                "meeting_authentication",
+                "recording_authentication",
+                "meeting_security",
+            ],
+        )?
+        .map(str::to_string);
     state.read(|c| {
         let u = find(c, &account, &user_id)?;
-        Ok(Json(UserSettings {
-            feature: Features {
-                large_meeting: Some(u.addons.contains(&Addon::LargeMeeting)),
-                webinar: Some(u.addons.contains(&Addon::Webinar)),
-            },
-        }))
+        let value = match option.as_deref() {
+            Some("meeting_security") => serde_json::json!({"meeting_security": {}}),
+            Some(_) => serde_json::json!({"authentication_options": []}),
+            None => serde_json::to_value(user_settings(u))
+                .map_err(|e| ApiError(500, 500, e.to_string()))?,
+        };
+        Ok(Json(value))
     })
 }
 
-/// `PATCH /users/{userId}/settings` with `feature.large_meeting` / `feature.webinar` (U3).
+fn user_settings(u: &SimUser) -> UserSettings {
+    let large = u.addons.contains(&Addon::LargeMeeting);
+    let webinar = u.addons.contains(&Addon::Webinar);
+    UserSettings {
+        feature: Features {
+            meeting_capacity: Some(if u.user_type == UserType::Basic {
+                100
+            } else {
+                300
+            }),
+            large_meeting: Some(large),
+            large_meeting_capacity: large.then_some(500),
+            webinar: Some(webinar),
+            webinar_capacity: webinar.then_some(500),
+        },
+    }
+}
+
+/// `PATCH /users/{userId}/settings` with `feature.large_meeting` / `feature.webinar` (U3)
+/// → 204. Other settings are accepted and not kept (the simulator holds only add-ons).
 pub async fn update_settings(
     State(state): State<Shared>,
     Extension(AccountId(account)): Extension<AccountId>,
     Path(user_id): Path<String>,
-    Json(body): Json<UserSettings>,
+    Body(body): Body<UserSettings>,
 ) -> ApiResult<StatusCode> {
     let email = user_email(&state, &account, &user_id)?;
     let mut ops = Vec::new();
@@ -344,4 +543,18 @@ pub async fn update_settings(
     }
     state.run_ops(&account, &ops)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /users/{userId}/permissions`: the privileges of the user's role.
+pub async fn permissions(
+    State(state): State<Shared>,
+    Extension(AccountId(account)): Extension<AccountId>,
+    Path(user_id): Path<String>,
+) -> ApiResult<Json<Permissions>> {
+    state.read_account(&account, |c, a| {
+        let u = find(c, &account, &user_id)?;
+        Ok(Json(Permissions {
+            permissions: super::roles::privileges_of(a, &u.role),
+        }))
+    })
 }
