@@ -11,7 +11,7 @@ use crate::provider::ProviderError;
 use crate::provider::wire::{
     ContactGroupMember, ContactGroupPage, CreateUser, CreateUserInfo, CustomAttribute, Features,
     GroupPage, MemberRef, Members, NewContactGroup, NewContactGroupMembers, NewGroup, NewRole,
-    Role, RoleList, RoleUpdate, StatusAction, UpdateUser, UserSettings,
+    RoleList, RoleUpdate, StatusAction, UpdateUser, UserSettings,
 };
 use reqwest::Method;
 
@@ -442,9 +442,19 @@ pub async fn execute(
                 Ok(find_role_id(http, name).await?.is_some())
             })
             .await?;
-            let id = match answer {
-                Some(a) => a.json::<Role>()?.id,
-                None => find_role_id(http, name).await?.unwrap_or_default(),
+            // accounts-api.json documents `200 {}` for POST /roles: the id is read back by
+            // name when the answer has none (issue 10, item 5).
+            let given = answer
+                .and_then(|a| a.json::<serde_json::Value>().ok())
+                .and_then(|v| v["id"].as_str().map(str::to_string))
+                .filter(|id| !id.is_empty());
+            let id = match given {
+                Some(id) => id,
+                None => find_role_id(http, name).await?.ok_or_else(|| {
+                    ProviderError::State(format!(
+                        "role {name} was created but GET /roles does not list it; run the plan again"
+                    ))
+                })?,
             };
             Ok(Some((Learnt::Role, name.clone(), id)))
         }

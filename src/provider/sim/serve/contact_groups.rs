@@ -159,6 +159,15 @@ pub async fn create(
         ));
     }
     privacy(Some(body.group_privacy))?;
+    if state.read_account(&acc, |_, a| {
+        Ok(a.chat_groups.iter().any(|g| g.name == body.group_name))
+    })? {
+        return Err(ApiError(
+            400,
+            300,
+            format!("A contact group named {} already exists.", body.group_name),
+        ));
+    }
     let users = state.read(|c| users_of(c, &acc, &body.group_members))?;
     let group = state.transact(&acc, |cloud, actor| {
         let name = body.group_name.clone();

@@ -181,12 +181,13 @@ fn duplicate(name: &str) -> ApiError {
     )
 }
 
-/// `POST /roles` → 200 with the new role (the spec documents 200 with an open object).
+/// `POST /roles` → 200 `{}`: the only success accounts-api.json documents, with an object
+/// of no properties. Clients read the new role back by name (`GET /roles`).
 pub async fn create(
     State(state): State<Shared>,
     Extension(AccountId(acc)): Extension<AccountId>,
     Body(body): Body<NewRole>,
-) -> ApiResult<Json<Role>> {
+) -> ApiResult<Json<serde_json::Value>> {
     if body.name.trim().is_empty() {
         return Err(ApiError(
             400,
@@ -212,9 +213,7 @@ pub async fn create(
             privileges: body.privileges.iter().cloned().collect(),
         }],
     )?;
-    state.read_account(&acc, |_, a| {
-        role_object(a, &role_id(a, &body.name), true).map(Json)
-    })
+    Ok(Json(serde_json::json!({})))
 }
 
 /// `PATCH /roles/{roleId}`: name, description, privileges (built-in roles are fixed) →

@@ -489,7 +489,7 @@ pub async fn settings(
         let u = find(c, &account, &user_id)?;
         let value = match option.as_deref() {
             Some("meeting_security") => serde_json::json!({"meeting_security": {}}),
-            Some(_) => serde_json::json!({"authentication_options": []}),
+            Some(which) => serde_json::json!({"authentication_options": {which: {}}}),
             None => serde_json::to_value(user_settings(u))
                 .map_err(|e| ApiError(500, 500, e.to_string()))?,
         };
