@@ -355,16 +355,22 @@ fn manager_of(a: &SimAccount, raw: &str) -> ApiResult<Option<Email>> {
         })
 }
 
-fn update_ops(a: &SimAccount, email: &Email, body: &UpdateUser) -> ApiResult<Vec<Op>> {
+/// The operations of a `PATCH /users/{userId}`. `group_id` is documented for pending users
+/// only: the simulator refuses it for them (a pending user holds no group, U8) and, as Zoom
+/// documents nothing else, ignores it for the others.
+fn update_ops(a: &SimAccount, u: &SimUser, body: &UpdateUser) -> ApiResult<Vec<Op>> {
+    let email = &u.email;
     max_len("first_name", &body.first_name, 64)?;
     max_len("last_name", &body.last_name, 64)?;
     max_len("job_title", &body.job_title, 128)?;
     max_len("location", &body.location, 256)?;
-    if body.group_id.is_some() {
+    if body.group_id.is_some() && u.status == SimStatus::Pending {
         return Err(ApiError(
             400,
             300,
-            "group_id (placing a pending user in a group) is not simulated: pending users hold no group until they accept (U8); use POST /groups/{groupId}/members afterwards.".into(),
+            format!(
+                "group_id: {email} is pending and holds no group until the invitation is accepted (U8); add it with POST /groups/{{groupId}}/members afterwards."
+            ),
         ));
     }
     let mut ops = Vec::new();
@@ -408,8 +414,7 @@ pub async fn update(
     Body(body): Body<UpdateUser>,
 ) -> ApiResult<StatusCode> {
     let ops = state.read_account(&account, |c, a| {
-        let email = find(c, &account, &user_id)?.email.clone();
-        update_ops(a, &email, &body)
+        update_ops(a, find(c, &account, &user_id)?, &body)
     })?;
     state.run_ops(&account, &ops)?;
     Ok(StatusCode::NO_CONTENT)
