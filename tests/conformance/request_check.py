@@ -12,7 +12,6 @@ provider executes. After step 2 a plan must be empty (the account converged).
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import re
@@ -23,9 +22,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import parse_qsl
 
-import jsonschema
-
-import zoomspec
+from zoomspec import Specs, coerce, validate
 from sim import ACCOUNT, CLIENT_ID, CLIENT_SECRET, Sim, roster_bin
 
 SCENARIO = Path(__file__).resolve().parent / "scenario"
@@ -55,72 +52,6 @@ PENDING = {
     "custom-attribute-key": "issue 10 item 1: custom attributes are sent with key \"\", "
                             "Zoom's key is the attribute id",
 }
-
-
-def strict(schema):
-    """The schema with `additionalProperties: false` wherever it names properties and says
-    nothing about others: a field the spec does not document is an error."""
-    if isinstance(schema, list):
-        return [strict(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: strict(v) for k, v in schema.items()}
-    if "properties" in out and "additionalProperties" not in out and out.get("type", "object") == "object":
-        out["additionalProperties"] = False
-    return out
-
-
-def openapi_to_jsonschema(schema):
-    """OpenAPI 3.0 schema keywords jsonschema reads differently: `nullable`."""
-    if isinstance(schema, list):
-        return [openapi_to_jsonschema(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: openapi_to_jsonschema(v) for k, v in schema.items() if k not in ("example", "examples", "x-enum-descriptions")}
-    if out.pop("nullable", False) and "type" in out:
-        out["type"] = [out["type"], "null"]
-    return out
-
-
-class Specs:
-    """The three published specs (with the request-side tolerances), indexed by path shape."""
-
-    def __init__(self):
-        self.ops = []  # (regex, literal segments, file, method, path, op, path-level params)
-        for name in zoomspec.SPEC_FILES:
-            spec = zoomspec.tolerant(name, side="requests")
-            for path, item in spec["paths"].items():
-                pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"
-                literal = sum(1 for seg in path.split("/") if seg and not seg.startswith("{"))
-                for m, op in item.items():
-                    if m in zoomspec.HTTP_METHODS:
-                        self.ops.append((re.compile(pattern), literal, name, m, path, op, item.get("parameters", [])))
-
-    def find(self, method: str, path: str):
-        hits = [o for o in self.ops if o[3] == method and o[0].match(path)]
-        return max(hits, key=lambda o: o[1]) if hits else None
-
-
-def coerce(value: str, schema: dict):
-    t = schema.get("type")
-    try:
-        if t == "integer":
-            return int(value)
-        if t == "number":
-            return float(value)
-        if t == "boolean":
-            return {"true": True, "false": False}[value]
-    except (ValueError, KeyError):
-        return value
-    return value
-
-
-def validate(schema: dict, value, where: str) -> list[str]:
-    validator = jsonschema.Draft7Validator(
-        strict(openapi_to_jsonschema(schema)), format_checker=jsonschema.FormatChecker()
-    )
-    return [f"{where}{'/' + '/'.join(map(str, e.absolute_path)) if e.absolute_path else ''}: {e.message}"
-            for e in validator.iter_errors(value)]
 
 
 def check_request(specs: Specs, r: dict) -> tuple[str | None, list[str], list[str]]:
@@ -220,7 +151,7 @@ def apply_step(step: str, sim: Sim, work: Path, state: Path) -> subprocess.Compl
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.parse_args()
-    specs = Specs()
+    specs = Specs("requests")
     seed = SCENARIO / "seed.yaml"
     with tempfile.TemporaryDirectory(prefix="roster-requests-") as tmp:
         work = Path(tmp)

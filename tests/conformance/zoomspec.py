@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+
+import jsonschema
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -236,3 +238,95 @@ def close_responses(spec: dict) -> dict:
 
 def operation_count() -> int:
     return sum(len(v) for v in IMPLEMENTED.values())
+
+
+def strict(schema):
+    """The schema with `additionalProperties: false` wherever it names properties and says
+    nothing about others: a field the spec does not document is an error."""
+    if isinstance(schema, list):
+        return [strict(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: strict(v) for k, v in schema.items()}
+    if "properties" in out and "additionalProperties" not in out and out.get("type", "object") == "object":
+        out["additionalProperties"] = False
+    return out
+
+
+def openapi_to_jsonschema(schema):
+    """OpenAPI 3.0 schema keywords jsonschema reads differently: `nullable`."""
+    if isinstance(schema, list):
+        return [openapi_to_jsonschema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: openapi_to_jsonschema(v) for k, v in schema.items() if k not in ("example", "examples", "x-enum-descriptions")}
+    if out.pop("nullable", False) and "type" in out:
+        out["type"] = [out["type"], "null"]
+    return out
+
+
+class Specs:
+    """The published specs (with one side's tolerances), their operations indexed by path
+    shape."""
+
+    def __init__(self, side: str):
+        self.ops = []  # (regex, literal segments, file, method, path, op, path-level params)
+        for name in SPEC_FILES:
+            spec = tolerant(name, side=side)
+            for path, item in spec["paths"].items():
+                pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"
+                literal = sum(1 for seg in path.split("/") if seg and not seg.startswith("{"))
+                for m, op in item.items():
+                    if m in HTTP_METHODS:
+                        self.ops.append((re.compile(pattern), literal, name, m, path, op, item.get("parameters", [])))
+
+    def find(self, method: str, path: str):
+        hits = [o for o in self.ops if o[3] == method and o[0].match(path)]
+        return max(hits, key=lambda o: o[1]) if hits else None
+
+
+def coerce(value: str, schema: dict):
+    t = schema.get("type")
+    try:
+        if t == "integer":
+            return int(value)
+        if t == "number":
+            return float(value)
+        if t == "boolean":
+            return {"true": True, "false": False}[value]
+    except (ValueError, KeyError):
+        return value
+    return value
+
+
+def validate(schema: dict, value, where: str) -> list[str]:
+    validator = jsonschema.Draft7Validator(
+        strict(openapi_to_jsonschema(schema)), format_checker=jsonschema.FormatChecker()
+    )
+    return [f"{where}{'/' + '/'.join(map(str, e.absolute_path)) if e.absolute_path else ''}: {e.message}"
+            for e in validator.iter_errors(value)]
+
+
+def check_answer(specs: Specs, method: str, path: str, status: int, content_type: str, body: bytes) -> list[str]:
+    """Problems of one answer of the simulator: an operation of the spec, a documented
+    status, JSON where JSON is documented, and the response schema with every object
+    closed (no undocumented field)."""
+    found = specs.find(method.lower(), path.removeprefix("/v2"))
+    if not found:
+        return [f"{method} {path}: no such operation in Zoom's published specs"]
+    _, _, _, m, spec_path, op, _ = found
+    label = f"{m.upper()} {spec_path}"
+    responses = op.get("responses", {})
+    doc = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+    if doc is None:
+        return [f"{label}: status {status} is not documented ({', '.join(responses)})"]
+    schema = doc.get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return []
+    if not content_type.startswith("application/json"):
+        return [f"{label}: {status} answered {content_type!r}, the spec documents application/json"]
+    try:
+        value = json.loads(body or b"null")
+    except ValueError as e:
+        return [f"{label}: {status} answer is not JSON: {e}"]
+    return [f"{label} {status}: {p}" for p in validate(close(schema), value, "answer")]
