@@ -773,3 +773,45 @@ pub struct ContactInvitation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(v: serde_json::Value) -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn issue10_item13_request_bodies_hold_only_fields_the_spec_documents() {
+        let role = NewRole {
+            name: "Helpdesk".into(),
+            description: None,
+            role_type: Some("common".into()),
+            privileges: vec!["User:Read".into()],
+        };
+        let v = serde_json::to_value(&role).expect("json");
+        assert_eq!(keys(v), ["name", "privileges", "type"]);
+        let update = RoleUpdate {
+            privileges: Some(vec![]),
+            ..RoleUpdate::default()
+        };
+        assert_eq!(
+            keys(serde_json::to_value(&update).expect("json")),
+            ["privileges"]
+        );
+        let members = NewContactGroupMembers {
+            group_members: vec![ContactGroupMember {
+                member_type: 1,
+                id: "u1".into(),
+                name: None,
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&members).expect("json"),
+            serde_json::json!({"group_members": [{"type": 1, "id": "u1"}]})
+        );
+    }
+}

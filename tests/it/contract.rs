@@ -145,6 +145,12 @@ fn run_zoom(ws: &Workspace, args: &[&str], secret: &str) -> crate::harness::Run 
     crate::harness::Run::from(c.output().expect("run roster"))
 }
 
+/// Applies `examples/acme` (its API part) through `provider: zoom` to the server at `url`.
+pub fn apply_acme_through_zoom(url: &str) {
+    let ws = zoom_workspace(url, "1.0");
+    run_zoom(&ws, &["apply", "--auto-approve"], SECRET).expect_code(0);
+}
+
 /// The parts of a plan both providers must agree on.
 fn plan_shape(json: &str) -> Vec<(String, String, String)> {
     let v: serde_json::Value = serde_json::from_str(json).expect("plan JSON");
