@@ -621,6 +621,17 @@ pub struct RoleUpdate {
     /// The whole new set of privileges.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privileges: Option<Vec<String>>,
+    /// Partner plans only (master and sub-accounts): read for its shape, not simulated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_account_privileges: Option<SubAccountPrivileges>,
+}
+
+/// `sub_account_privileges` of a role (partner plans).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SubAccountPrivileges {
+    /// 1 owner, 2 same privileges, 3 specified privileges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_level: Option<i64>,
 }
 
 /// `GET /roles` answer (not paginated).

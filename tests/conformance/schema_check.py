@@ -28,6 +28,7 @@ CHECKS = ",".join([
     "content_type_conformance",
     "response_headers_conformance",
     "response_schema_conformance",
+    "negative_data_rejection",
 ])
 
 # Real objects of the rich seed, per operation (methods, path, path parameters), for the
@@ -83,7 +84,8 @@ def pin(spec: dict, pins: list[tuple[list[str], str, dict]]) -> None:
             for p in op["parameters"]:
                 value = params.get(f"{p['in']}.{p['name']}")
                 if value is not None:
-                    p["schema"] = {"type": "string", "enum": [value]}
+                    # No `type`: its negation (a number) reads the same in a URL.
+                    p["schema"] = {"enum": [value]}
                     p.pop("example", None)
                     p.pop("examples", None)
 
@@ -91,7 +93,7 @@ def pin(spec: dict, pins: list[tuple[list[str], str, dict]]) -> None:
 def run_pass(name: str, sim: Sim, token: str, work: Path, *, methods: list[str] | None,
              pins: list[tuple[list[str], str, dict]], examples: int, seed: int) -> dict:
     """One schemathesis run per spec file; returns the counts of its JSON reports."""
-    totals = {"operations": 0, "cases": 0, "checks": 0, "failures": 0, "2xx": 0, "4xx": 0, "other": 0}
+    totals = {"operations": 0, "cases": 0, "checks": 0, "failures": 0, "excused": 0, "2xx": 0, "4xx": 0, "other": 0}
     for spec_name in zoomspec.SPEC_FILES:
         spec = zoomspec.implemented_only(spec_name)
         if methods:
@@ -121,7 +123,8 @@ def run_pass(name: str, sim: Sim, token: str, work: Path, *, methods: list[str] 
         print(f"    {counts['operations']} operations, {counts['cases']} cases, "
               f"{counts['checks']} checks, {counts['failures']} failures; answers: "
               f"{counts['2xx']} 2xx, {counts['4xx']} 4xx, {counts['other']} other", flush=True)
-        if out.returncode != 0 or counts["failures"]:
+        broken = out.returncode != 0 and not counts["excused"]
+        if broken or counts["failures"]:
             print(out.stdout[-20000:])
             print(out.stderr[-5000:], file=sys.stderr)
             counts["failures"] = max(counts["failures"], 1)
@@ -130,10 +133,24 @@ def run_pass(name: str, sim: Sim, token: str, work: Path, *, methods: list[str] 
     return totals
 
 
+# Failures of the tool, not of the simulator: excused, counted and printed, never hidden.
+EXCUSED = [
+    ("ST201", "in path - incorrect type",
+     "negative_data_rejection on a path parameter's type: in a URL every value is a string, "
+     "so schemathesis' 'wrong type' (a number) is a valid id there (Zoom's built-in roles are "
+     "0, 1 and 2)"),
+]
+
+
+def excused(check: dict) -> bool:
+    failure = (check.get("failure_info") or {}).get("failure") or {}
+    return any(failure.get("code") == code and text in failure.get("message", "") for code, text, _ in EXCUSED)
+
+
 def summarize(report: Path) -> dict:
     """Counts from schemathesis' NDJSON event stream: operations tested, test cases, checks
     run, failed checks, and answers by status class."""
-    counts = {"operations": 0, "cases": 0, "checks": 0, "failures": 0, "2xx": 0, "4xx": 0, "other": 0}
+    counts = {"operations": 0, "cases": 0, "checks": 0, "failures": 0, "excused": 0, "2xx": 0, "4xx": 0, "other": 0}
     if not report.exists():
         counts["failures"] = 1
         return counts
@@ -148,7 +165,8 @@ def summarize(report: Path) -> dict:
         counts["cases"] += len(rec["cases"])
         for checks in rec["checks"].values():
             counts["checks"] += len(checks)
-            counts["failures"] += sum(1 for c in checks if c["status"] == "failure")
+            counts["failures"] += sum(1 for c in checks if c["status"] == "failure" and not excused(c))
+            counts["excused"] += sum(1 for c in checks if c["status"] == "failure" and excused(c))
         for it in rec["interactions"].values():
             status = (it.get("response") or {}).get("status_code", 0)
             key = "2xx" if 200 <= status < 300 else "4xx" if 400 <= status < 500 else "other"
@@ -166,7 +184,10 @@ def main() -> int:
     print("Tolerated spec deviations:")
     for t in zoomspec.TOLERATED:
         print(f"  - {t['file']} {t['pointer']}: {t['why']}")
-    totals = {"operations": 0, "cases": 0, "checks": 0, "failures": 0, "2xx": 0, "4xx": 0, "other": 0}
+    print("Excused tool failures:")
+    for code, _, why in EXCUSED:
+        print(f"  - {code}: {why}")
+    totals = {"operations": 0, "cases": 0, "checks": 0, "failures": 0, "excused": 0, "2xx": 0, "4xx": 0, "other": 0}
     with tempfile.TemporaryDirectory(prefix="roster-conformance-") as tmp:
         work = Path(args.work or tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -182,7 +203,8 @@ def main() -> int:
             for k in totals:
                 totals[k] += t[k]
     print(f"schemathesis: {zoomspec.operation_count()} operations implemented, "
-          f"{totals['cases']} cases, {totals['checks']} checks, {totals['failures']} failures "
+          f"{totals['cases']} cases, {totals['checks']} checks, {totals['failures']} failures, "
+          f"{totals['excused']} excused "
           f"(answers: {totals['2xx']} 2xx, {totals['4xx']} 4xx, {totals['other']} other)")
     return 1 if totals["failures"] else 0
 

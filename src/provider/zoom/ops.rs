@@ -465,9 +465,9 @@ pub async fn execute(
         } => {
             let rid = ids.roles.get(name).ok_or_else(|| missing("role", name))?;
             let role = RoleUpdate {
-                name: None,
                 description: description.clone(),
                 privileges: Some(privileges.iter().cloned().collect()),
+                ..RoleUpdate::default()
             };
             http.send(
                 Method::PATCH,

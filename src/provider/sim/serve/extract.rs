@@ -27,9 +27,34 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         } else {
             &bytes
         };
-        serde_json::from_slice(text)
+        let value: serde_json::Value = serde_json::from_slice(text)
+            .map_err(|e| ApiError(400, 300, format!("Validation Failed. Request body: {e}.")))?;
+        if let Some(at) = first_null(&value, String::new()) {
+            // Zoom's specs declare no field nullable: a `null` is a value of the wrong type.
+            return Err(ApiError(
+                400,
+                300,
+                format!("Validation Failed. Request body: {at} may not be null."),
+            ));
+        }
+        serde_json::from_value(value)
             .map(Body)
             .map_err(|e| ApiError(400, 300, format!("Validation Failed. Request body: {e}.")))
+    }
+}
+
+/// Where the first `null` of a JSON value is (`/a/0/b`), if it has one.
+fn first_null(v: &serde_json::Value, at: String) -> Option<String> {
+    match v {
+        serde_json::Value::Null => Some(if at.is_empty() { "/".into() } else { at }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| first_null(x, format!("{at}/{i}"))),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .find_map(|(k, x)| first_null(x, format!("{at}/{k}"))),
+        _ => None,
     }
 }
 
@@ -97,6 +122,28 @@ impl Params {
         }
     }
 
+    /// Zoom's `login_type` values (users-api.json).
+    pub const LOGIN_TYPES: [i64; 12] = [0, 1, 11, 21, 23, 24, 27, 97, 98, 99, 100, 101];
+
+    /// Checks documented parameters the simulator does not act on: booleans must be
+    /// `true`/`false`, `login_type` one of Zoom's values. 400/300 otherwise.
+    pub fn check(&self, booleans: &[&str], login_type: bool) -> Result<(), ApiError> {
+        for name in booleans {
+            self.one_of(name, &["true", "false"])?;
+        }
+        if login_type
+            && let Some(n) = self.int("login_type", i64::MIN, i64::MAX)?
+            && !Self::LOGIN_TYPES.contains(&n)
+        {
+            return Err(ApiError(
+                400,
+                300,
+                format!("Invalid field: login_type {n} is not a Zoom login type."),
+            ));
+        }
+        Ok(())
+    }
+
     /// A parameter that must be one of `allowed` when present, else 400/300.
     pub fn one_of(&self, name: &str, allowed: &[&str]) -> Result<Option<&str>, ApiError> {
         match self.0.get(name) {
@@ -117,6 +164,16 @@ impl Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nulls_are_found_where_they_are() {
+        let v = serde_json::json!({"a": [1, {"b": null}], "c": "x"});
+        assert_eq!(first_null(&v, String::new()).as_deref(), Some("/a/1/b"));
+        assert_eq!(
+            first_null(&serde_json::json!({"a": 1}), String::new()),
+            None
+        );
+    }
 
     #[test]
     fn query_components_are_percent_decoded() {

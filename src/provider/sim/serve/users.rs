@@ -294,7 +294,9 @@ pub async fn detail(
     State(state): State<Shared>,
     Extension(AccountId(account)): Extension<AccountId>,
     Path(user_id): Path<String>,
+    q: Params,
 ) -> ApiResult<Json<UserDetail>> {
+    q.check(&["encrypted_email", "search_by_unique_id"], true)?;
     state.read_account(&account, |c, a| {
         let u = find(c, &account, &user_id)?;
         Ok(Json(detail_view(a, u, c.clock)))
@@ -411,8 +413,10 @@ pub async fn update(
     State(state): State<Shared>,
     Extension(AccountId(account)): Extension<AccountId>,
     Path(user_id): Path<String>,
+    q: Params,
     Body(body): Body<UpdateUser>,
 ) -> ApiResult<StatusCode> {
+    q.check(&["remove_tsp_credentials"], true)?;
     let ops = state.read_account(&account, |c, a| {
         update_ops(a, find(c, &account, &user_id)?, &body)
     })?;
@@ -428,6 +432,20 @@ pub async fn remove(
     q: Params,
 ) -> ApiResult<StatusCode> {
     let action = q.one_of("action", &["disassociate", "delete"])?;
+    q.check(
+        &[
+            "encrypted_email",
+            "transfer_meeting",
+            "transfer_webinar",
+            "transfer_recording",
+            "transfer_whiteboard",
+            "transfer_clipfiles",
+            "transfer_notes",
+            "transfer_visitors",
+            "transfer_docs",
+        ],
+        false,
+    )?;
     let email = user_email(&state, &account, &user_id)?;
     let op = match action {
         Some("delete") => Op::DeleteUser { email },
@@ -480,6 +498,7 @@ pub async fn settings(
     Path(user_id): Path<String>,
     q: Params,
 ) -> ApiResult<Json<serde_json::Value>> {
+    q.check(&[], true)?;
     let option = q
         .one_of(
             "option",
@@ -526,8 +545,17 @@ pub async fn update_settings(
     State(state): State<Shared>,
     Extension(AccountId(account)): Extension<AccountId>,
     Path(user_id): Path<String>,
+    q: Params,
     Body(body): Body<UserSettings>,
 ) -> ApiResult<StatusCode> {
+    q.one_of(
+        "option",
+        &[
+            "meeting_authentication",
+            "recording_authentication",
+            "meeting_security",
+        ],
+    )?;
     let email = user_email(&state, &account, &user_id)?;
     let mut ops = Vec::new();
     for (addon, on) in [
