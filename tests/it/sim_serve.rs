@@ -476,13 +476,30 @@ fn issue10_item11_malformed_bodies_are_answered_in_zoom_json() {
             a.body
         );
     }
-    let q = sb.call("GET", "/users?page_size=abc", None);
-    assert_eq!(
-        (q.status, q.json()["code"].as_i64()),
-        (400, Some(300)),
-        "{}",
-        q.body
+    let null = sb.call(
+        "POST",
+        "/roles",
+        Some(json!({"name": "X", "description": null})),
     );
+    assert_eq!(
+        (null.status, null.json()["code"].as_i64()),
+        (400, Some(300)),
+        "no field is nullable: {}",
+        null.body
+    );
+    for target in [
+        "/users?page_size=abc",
+        "/users/uAnn?login_type=5",
+        "/users/uAnn?encrypted_email=yes",
+    ] {
+        let q = sb.call("GET", target, None);
+        assert_eq!(
+            (q.status, q.json()["code"].as_i64()),
+            (400, Some(300)),
+            "{target}: {}",
+            q.body
+        );
+    }
 }
 
 #[test]
