@@ -1,7 +1,7 @@
 //! Apply engine tests: a scripted provider, the real SQLite store in a temp dir.
 
 use super::*;
-use crate::model::{Email, LastApplied, Observed, UserSpec};
+use crate::model::{ChangeId, Email, LastApplied, ObjectRef, Observed, UserSpec};
 use crate::plan::{Action, Change, Op, Plan};
 use crate::provider::{Provider, ProviderError};
 use crate::store::sqlite::SqliteStore;
@@ -58,15 +58,24 @@ fn email(s: &str) -> Email {
     Email::parse(s).expect("email")
 }
 
-fn change(id: &str, user: &str, op: Op, deps: &[&str]) -> Change {
+/// A change id for tests: only its uniqueness matters to apply.
+fn id(n: &str) -> ChangeId {
+    ChangeId::with_part(
+        Action::UpdateUser,
+        ObjectRef::User(email("ids@test.example")),
+        n,
+    )
+}
+
+fn change(n: &str, user: &str, op: Op, deps: &[&str]) -> Change {
     Change {
-        id: id.into(),
+        id: id(n),
         action: Action::UpdateUser,
-        target: format!("user/{user}"),
+        target: ObjectRef::User(email(user)),
         reason: String::new(),
         rule: None,
         fields: Default::default(),
-        depends_on: deps.iter().map(|d| d.to_string()).collect(),
+        depends_on: deps.iter().map(|d| id(d)).collect(),
         op,
         manual: None,
     }
@@ -127,22 +136,22 @@ async fn a_failure_skips_only_its_dependants_and_keeps_their_last_applied() {
     )
     .await
     .expect("apply");
-    assert_eq!(report.done, vec!["3".to_string()]);
+    assert_eq!(report.done, vec![id("3")]);
     assert_eq!(
         report
             .failed
             .iter()
-            .map(|f| f.change_id.as_str())
+            .map(|f| f.change_id.clone())
             .collect::<Vec<_>>(),
-        vec!["1"]
+        vec![id("1")]
     );
     assert_eq!(
         report
             .skipped
             .iter()
-            .map(|f| f.change_id.as_str())
+            .map(|f| f.change_id.clone())
             .collect::<Vec<_>>(),
-        vec!["2"]
+        vec![id("2")]
     );
     let calls = provider.calls.lock().expect("calls").clone();
     assert!(
@@ -236,7 +245,7 @@ async fn a_plan_with_errors_applies_nothing() {
         changes: vec![change("1", "a@x.com", update("a@x.com"), &[])],
         errors: vec![crate::plan::PlanError {
             rule: crate::model::Rule::U2,
-            target: "user/a@x.com".into(),
+            target: ObjectRef::User(email("a@x.com")),
             message: "U2".into(),
             source: None,
         }],

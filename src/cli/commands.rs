@@ -112,8 +112,13 @@ async fn confirm_manual(
         }
         return Ok(0);
     };
+    let id: crate::model::ChangeId = id.parse().map_err(|e| {
+        Failure::msg(format!(
+            "{e}; `roster confirm --dir DIR` lists the pending ones"
+        ))
+    })?;
     for (account, c) in &pending {
-        if c.change_id == id && store.confirm_manual(account, id).await? {
+        if c.change_id == id && store.confirm_manual(account, &id).await? {
             println!("Confirmed {id} on account {account}: the next plan takes it as done.");
             return Ok(0);
         }

@@ -372,23 +372,14 @@ impl Report {
     }
 
     fn applied(&mut self, prepared: &Prepared, r: ApplyReport, shared: &Shared) {
-        let action = |id: &str| {
-            prepared
-                .plan
-                .changes
-                .iter()
-                .find(|c| c.id == id)
-                .map(|c| c.action.as_str())
-                .unwrap_or("unknown")
-        };
         let account = &prepared.plan.account;
         {
             let mut b = shared.board();
             for id in &r.done {
-                b.metrics.applied(account, action(id));
+                b.metrics.applied(account, id.action.as_str());
             }
             for f in &r.failed {
-                b.metrics.failed(account, &f.action);
+                b.metrics.failed(account, f.action.as_str());
             }
         }
         self.applied = r.done.len();

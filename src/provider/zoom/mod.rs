@@ -5,6 +5,7 @@
 
 mod http;
 pub mod limiter;
+pub mod manual;
 mod ops;
 mod refresh;
 
@@ -184,7 +185,7 @@ impl Provider for ZoomProvider {
     }
 
     fn manual_steps(&self, op: &Op) -> Option<Vec<String>> {
-        op.manual_steps()
+        manual::manual_steps(op)
     }
 
     async fn personal_contacts(
