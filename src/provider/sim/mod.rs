@@ -12,8 +12,8 @@ pub mod serve;
 #[cfg(test)]
 mod tests;
 
+use crate::model::Op;
 use crate::model::{Email, ExistingZoomUser, Observed};
-use crate::plan::Op;
 use crate::provider::{Provider, ProviderError};
 use async_trait::async_trait;
 use cloud::{Cloud, SimAccount, SimUser};

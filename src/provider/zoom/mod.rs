@@ -9,10 +9,10 @@ pub mod manual;
 mod ops;
 mod refresh;
 
+use crate::model::Op;
 use crate::model::{
     AccountPlan, Email, ExistingZoomUser, Observed, SecretRef, UserField, UserSpec, ZoomConfig,
 };
-use crate::plan::Op;
 use crate::provider::{Provider, ProviderError};
 use async_trait::async_trait;
 pub use http::Credentials;

@@ -3,8 +3,8 @@
 
 use super::users::find;
 use super::{AccountId, ApiError, ApiResult, Shared};
+use crate::model::Op;
 use crate::model::StoredContact;
-use crate::plan::Op;
 use crate::provider::wire::{ContactInvitation, PersonalContactBody, PersonalContactList};
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};

@@ -3,7 +3,7 @@
 
 use super::users::find;
 use super::{AccountId, ApiError, ApiResult, Shared, page_size};
-use crate::plan::Op;
+use crate::model::Op;
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimGroup};
 use crate::provider::wire::{
     ContactGroup, ContactGroupMember, ContactGroupMembers, ContactGroupPage, Group, GroupPage,

@@ -14,7 +14,7 @@ use super::CloudFile;
 use super::cloud::Cloud;
 use super::engine::Actor;
 use crate::model::Email;
-use crate::plan::Op;
+use crate::model::Op;
 use crate::provider::ProviderError;
 use crate::provider::wire::{ErrorBody, TokenResponse};
 use axum::Json;

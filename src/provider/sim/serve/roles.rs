@@ -4,8 +4,8 @@
 use super::groups::MAX_MEMBERS;
 use super::users::find;
 use super::{AccountId, ApiError, ApiResult, Shared};
+use crate::model::Op;
 use crate::model::RoleName;
-use crate::plan::Op;
 use crate::provider::sim::cloud::SimAccount;
 use crate::provider::wire::{Members, Role, RoleList};
 use axum::Json;

@@ -2,7 +2,7 @@
 
 use super::{AccountId, ApiError, ApiResult, Shared, email_of, page_size};
 use crate::model::{Addon, Email, UserType};
-use crate::plan::{Op, ProfilePatch};
+use crate::model::{Op, ProfilePatch};
 use crate::provider::sim::cloud::{Cloud, SimStatus, SimUser};
 use crate::provider::wire::{
     CreateUser, CustomAttribute, EmailCheck, Features, ListedUser, StatusAction, UpdateUser,
