@@ -5,7 +5,6 @@
 use super::Shared;
 use super::clock::{next_fire, parse_cron};
 use super::config::Mode;
-use super::due::next_due;
 use super::status::{DueStatus, PlanSummary, RunResult, RunStatus};
 use super::trigger::{self, Trigger};
 use super::worker::{Outcome, Reconcile, Wake};
@@ -61,7 +60,7 @@ impl AccountRunner {
         {
             return Ok(p.clone());
         }
-        let p = crate::cli::session::open_provider(desired, &self.shared.config.state)
+        let p = crate::session::open_provider(desired, &self.shared.config.state)
             .map_err(|f| f.to_string())?;
         self.provider = Some((desired.account.provider.clone(), p.clone()));
         Ok(p)
@@ -364,9 +363,9 @@ impl Report {
             applied: 0,
             failed: Vec::new(),
             not_attempted: Vec::new(),
-            due: next_due(desired, o, &plan.next_last_applied).map(|d| DueStatus {
+            due: plan.next_event.as_ref().map(|d| DueStatus {
                 provider_at: d.at,
-                what: d.what,
+                what: d.what.clone(),
             }),
         }
     }

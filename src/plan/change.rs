@@ -113,6 +113,10 @@ pub struct Plan {
     /// The LastApplied to record once the changes succeed. Apply keeps the previous entry of
     /// any target (`user/…`, `group/…`) whose change failed or was skipped.
     pub next_last_applied: crate::model::LastApplied,
+    /// The first time-based event after the observation (U8 resend or expiry, an
+    /// `expires` date): when the plan would change with no one touching anything.
+    #[serde(default)]
+    pub next_event: Option<super::Due>,
 }
 
 impl Plan {

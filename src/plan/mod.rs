@@ -4,6 +4,7 @@
 
 mod change;
 mod context;
+mod due;
 mod field;
 mod objects;
 mod org;
@@ -13,8 +14,8 @@ mod users;
 
 pub use change::*;
 pub use context::PlanOptions;
+pub use due::Due;
 pub use field::{Decision, decide, decide_set};
-pub(crate) use users::INVITATION_LIFETIME_DAYS;
 
 use crate::model::ObjectRef;
 use crate::model::{Desired, LastApplied, Observed, Timestamp};
@@ -87,6 +88,7 @@ pub fn plan(
         errors: cx.errors,
         waiting: cx.waiting,
         unmanaged: cx.unmanaged,
+        next_event: due::next_due(desired, observed, &cx.next),
         next_last_applied: cx.next,
     }
 }
