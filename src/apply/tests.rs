@@ -376,7 +376,8 @@ fn merge_last_applied_restores_the_previous_entry_of_every_kind_that_failed() {
     let previous = last_of_every_kind("old");
     let next = last_of_every_kind("new");
     let a = email("a@x.com");
-    let cases: Vec<(ObjectRef, Box<dyn Fn(&LastApplied) -> bool>)> = vec![
+    type Restored = Box<dyn Fn(&LastApplied) -> bool>;
+    let cases: Vec<(ObjectRef, Restored)> = vec![
         (
             ObjectRef::User(a.clone()),
             Box::new(|l| l.users[&email("a@x.com")].job_title.as_deref() == Some("old")),
