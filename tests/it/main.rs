@@ -7,4 +7,5 @@ mod daemon;
 mod example;
 mod harness;
 mod org;
+mod regress;
 mod validate;
