@@ -356,7 +356,9 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
                 code,
             });
             file.save(&cloud)?;
-            println!("The next {times} {action} operation(s) will be refused with {status}/{code}.");
+            println!(
+                "The next {times} {action} operation(s) will be refused with {status}/{code}."
+            );
         }
         SimCommand::Directory { email: raw } => {
             let cloud = load(&file, state_dir)?;

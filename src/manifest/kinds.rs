@@ -846,7 +846,10 @@ fn sim_latency(sink: &mut Sink<'_>, n: Option<&Node>) -> Option<std::time::Durat
     let n = n?;
     let ms = fields::number(sink, n, "latencyMs")?;
     if !(ms.fract() == 0.0 && (0.0..=600_000.0).contains(&ms)) {
-        sink.format(n.pos, "provider.sim.latencyMs must be a whole number of milliseconds from 0 to 600000");
+        sink.format(
+            n.pos,
+            "provider.sim.latencyMs must be a whole number of milliseconds from 0 to 600000",
+        );
         return None;
     }
     Some(std::time::Duration::from_millis(ms as u64)).filter(|d| !d.is_zero())

@@ -49,8 +49,14 @@ impl Workspace {
     pub fn sim_latency(&self, file: &str, ms: u64) {
         let p = self.manifests.join(file);
         let text = std::fs::read_to_string(&p).expect("read manifest");
-        let slow = text.replace("seed: seed.yaml }", &format!("seed: seed.yaml, latencyMs: {ms} }}"));
-        assert_ne!(slow, text, "{file} declares no `provider: {{ sim: {{ seed: seed.yaml }} }}`");
+        let slow = text.replace(
+            "seed: seed.yaml }",
+            &format!("seed: seed.yaml, latencyMs: {ms} }}"),
+        );
+        assert_ne!(
+            slow, text,
+            "{file} declares no `provider: {{ sim: {{ seed: seed.yaml }} }}`"
+        );
         std::fs::write(p, slow).expect("write manifest");
     }
 

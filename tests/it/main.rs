@@ -2,6 +2,7 @@
 //! SQLite store, each test in a fresh temp dir. One test binary, so it links once.
 
 mod apply;
+mod architecture;
 mod contract;
 mod daemon;
 mod example;

@@ -20,7 +20,8 @@ individuals:
 "#;
 
 const PEOPLE: &str = "kind: User\nemail: owner@acme.com\ntype: licensed\n---\nkind: User\nemail: alice@acme.com\nrole: admin\n";
-const CONTACT: &str = "kind: ExternalContacts\nuser: alice@acme.com\ncontacts: [ana@partner.example]\n";
+const CONTACT: &str =
+    "kind: ExternalContacts\nuser: alice@acme.com\ncontacts: [ana@partner.example]\n";
 const REQUEST: &str = "request_external_contact contact/alice@acme.com/ana@partner.example";
 const PERSONAL: &str = "kind: PersonalContacts\nuser: alice@acme.com\nname: Clients\ncontacts:\n  - { name: Ada, email: ada@x.example, mobile: \"+33612345678\" }\n";
 const REPLACE: &str = "replace_personal_contacts contacts/alice@acme.com/Clients";
@@ -58,7 +59,11 @@ fn fail_once(state: &std::path::Path, action: &str) {
 /// converges.
 fn retried(run: &dyn Fn(&[&str]) -> Run, change: &str) {
     let first = run(&["apply", "--auto-approve"]);
-    assert_eq!(first.code, 1, "the injected fault fails the apply:\n{}", first.stdout);
+    assert_eq!(
+        first.code, 1,
+        "the injected fault fails the apply:\n{}",
+        first.stdout
+    );
     assert!(first.stdout.contains("failed"), "{}", first.stdout);
     let plan = run(&["plan"]).expect_code(0);
     assert!(
@@ -128,10 +133,14 @@ fn on_zoom(extra: &str, action: &str, check: impl FnOnce(&dyn Fn(&[&str]) -> Run
 fn failed_request_external_contact_is_proposed_again_on_zoom() {
     // On Zoom, external contacts cannot be listed: they are known from LastApplied. The
     // failed request used to stay there and count as accepted, never retried (K2).
-    on_zoom(CONTACT, "request_external_contact", |run| retried(run, REQUEST));
+    on_zoom(CONTACT, "request_external_contact", |run| {
+        retried(run, REQUEST)
+    });
 }
 
 #[test]
 fn failed_personal_contacts_change_is_proposed_again_on_zoom() {
-    on_zoom(PERSONAL, "replace_personal_contacts", |run| retried(run, REPLACE));
+    on_zoom(PERSONAL, "replace_personal_contacts", |run| {
+        retried(run, REPLACE)
+    });
 }

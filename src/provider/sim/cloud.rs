@@ -390,7 +390,10 @@ impl Cloud {
     /// Consumes the first injected fault that refuses `op`, as the error Zoom would give.
     pub fn take_fault(&mut self, op: &crate::model::Op) -> Option<crate::provider::ProviderError> {
         let action = op.action();
-        let i = self.faults.iter().position(|f| f.action == action && f.times > 0)?;
+        let i = self
+            .faults
+            .iter()
+            .position(|f| f.action == action && f.times > 0)?;
         let f = &mut self.faults[i];
         f.times -= 1;
         let err = crate::provider::ProviderError::api(
