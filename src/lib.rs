@@ -12,4 +12,5 @@ pub mod model;
 pub mod plan;
 pub mod provider;
 pub mod reconcile;
+pub mod session;
 pub mod store;

@@ -12,6 +12,8 @@ use crate::plan::{self, Plan, PlanOptions};
 use crate::provider::{Provider, ProviderError};
 use crate::store::{Lease, Store, StoreError};
 
+pub mod fold;
+
 /// Why a reconcile could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
@@ -192,9 +194,9 @@ pub async fn annotate_manual(
     Ok(())
 }
 
-/// What a provider cannot observe (Zoom: organizations, external contacts, personal
-/// contacts without a list) is rebuilt from roster's own records: confirmed manual
-/// changes, pending ones (still to do), LastApplied, and list calls per declared group.
+/// Reads the personal contacts of declared groups where the provider can list them, then
+/// folds roster's own records (confirmed manual changes, LastApplied) into what the
+/// provider cannot observe ([`fold::fold_manual`]).
 async fn fold_manual(
     desired: &Desired,
     observed: &mut Observed,
@@ -223,67 +225,7 @@ async fn fold_manual(
     let account = &desired.account.name;
     let manual = store.manual_changes(account).await?;
     let last = store.load_last_applied(account).await?;
-    if !observed.organization.known {
-        let org = &mut observed.organization;
-        for m in manual.iter().filter(|m| m.confirmed_at.is_some()) {
-            let at = m.confirmed_at;
-            match &m.op {
-                crate::plan::Op::CreateOrganization { name } => {
-                    org.organization = Some(crate::model::ObservedOrganization {
-                        name: name.clone(),
-                        owned: true,
-                        owner_email: observed.owner.clone(),
-                        members: Default::default(),
-                    });
-                }
-                crate::plan::Op::InviteAccount { email }
-                | crate::plan::Op::ResendAccountInvitation { email } => {
-                    if let Some(o) = org.organization.as_mut() {
-                        o.members.insert(
-                            email.clone(),
-                            crate::model::OrgMember {
-                                state: crate::model::LinkState::Sent,
-                                sent_at: at,
-                            },
-                        );
-                    }
-                }
-                crate::plan::Op::UnlinkAccount { email } => {
-                    if let Some(o) = org.organization.as_mut() {
-                        o.members.remove(email);
-                    }
-                }
-                crate::plan::Op::RequestLink { owner } => org.join_request = Some(owner.clone()),
-                crate::plan::Op::DeleteOrganization { .. } => org.organization = None,
-                _ => {}
-            }
-        }
-    }
-    if observed.external_contacts.is_none() {
-        let mut map: std::collections::BTreeMap<_, std::collections::BTreeMap<_, _>> = last
-            .external_contacts
-            .iter()
-            .map(|(u, cs)| {
-                (
-                    u.clone(),
-                    cs.iter()
-                        .map(|c| (c.clone(), crate::model::ContactState::Accepted))
-                        .collect(),
-                )
-            })
-            .collect();
-        for m in &manual {
-            if let crate::plan::Op::RemoveExternalContact { user, contact } = &m.op {
-                let entry = map.entry(user.clone()).or_default();
-                if m.confirmed_at.is_none() {
-                    entry.insert(contact.clone(), crate::model::ContactState::Accepted);
-                } else {
-                    entry.remove(contact);
-                }
-            }
-        }
-        observed.external_contacts = Some(map);
-    }
+    fold::fold_manual(observed, &manual, &last);
     Ok(())
 }
 

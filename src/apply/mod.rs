@@ -5,10 +5,10 @@
 //! A rerun after a crash needs no special replay: the next run re-reads the account, so a
 //! change that reached the provider before the crash is simply no longer in the plan.
 
-use crate::model::LastApplied;
+use crate::model::{Action, BatchKey, ChangeId, LastApplied, ObjectRef};
 use crate::plan::{Change, Plan};
 use crate::provider::Provider;
-use crate::store::{Lease, Outcome, Store, StoreError};
+use crate::store::{JournalRecord, Lease, Outcome, Store, StoreError};
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -49,13 +49,24 @@ const STOPPING: &str = "not attempted: roster is shutting down; the next run pla
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NotApplied {
     /// Change id.
-    pub change_id: String,
-    /// Action name.
-    pub action: String,
+    pub change_id: ChangeId,
+    /// Action.
+    pub action: Action,
     /// Target.
-    pub target: String,
+    pub target: ObjectRef,
     /// Why.
     pub message: String,
+}
+
+impl NotApplied {
+    fn of(c: &Change, message: String) -> NotApplied {
+        NotApplied {
+            change_id: c.id.clone(),
+            action: c.action,
+            target: c.target.clone(),
+            message,
+        }
+    }
 }
 
 /// What an apply run did.
@@ -64,14 +75,14 @@ pub struct ApplyReport {
     /// The run id used in the journal.
     pub run_id: String,
     /// Ids of changes the provider accepted.
-    pub done: Vec<String>,
+    pub done: Vec<ChangeId>,
     /// Changes the provider refused.
     pub failed: Vec<NotApplied>,
     /// Changes not attempted because one they depend on failed.
     pub skipped: Vec<NotApplied>,
     /// Changes with no API on this provider, recorded as pending manual changes (not
     /// applied: a person makes them, then runs `roster confirm`).
-    pub manual: Vec<String>,
+    pub manual: Vec<ChangeId>,
 }
 
 impl ApplyReport {
@@ -112,8 +123,127 @@ enum UnitOutcome {
     Manual,
 }
 
-/// What one unit of work returns: each change id with its outcome.
-type UnitOutcomes = Vec<(String, UnitOutcome)>;
+/// What one unit of work returns: each change (by its index in the plan) with its outcome.
+type UnitOutcomes = Vec<(usize, UnitOutcome)>;
+
+/// The state of every change of one run, by index in the plan, with an O(1) index by id.
+struct Run<'p> {
+    plan: &'p Plan,
+    index: HashMap<&'p ChangeId, usize>,
+    state: Vec<State>,
+    report: ApplyReport,
+}
+
+impl<'p> Run<'p> {
+    fn new(plan: &'p Plan, run_id: &str) -> Run<'p> {
+        Run {
+            plan,
+            index: plan
+                .changes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (&c.id, i))
+                .collect(),
+            state: vec![State::Pending; plan.changes.len()],
+            report: ApplyReport {
+                run_id: run_id.to_string(),
+                ..ApplyReport::default()
+            },
+        }
+    }
+
+    fn state_of(&self, id: &ChangeId) -> Option<State> {
+        self.index.get(id).map(|&i| self.state[i])
+    }
+
+    fn record(&mut self, i: usize, outcome: UnitOutcome) {
+        let c = &self.plan.changes[i];
+        // A pending manual change lets its dependants go on: they are manual steps of the
+        // same person (e.g. invite after create).
+        self.state[i] = match outcome {
+            UnitOutcome::Done => {
+                self.report.done.push(c.id.clone());
+                State::Done
+            }
+            UnitOutcome::Manual => {
+                self.report.manual.push(c.id.clone());
+                State::Done
+            }
+            UnitOutcome::NotStarted => {
+                self.report.skipped.push(NotApplied::of(c, STOPPING.into()));
+                State::Skipped
+            }
+            UnitOutcome::Failed(message) => {
+                tracing::warn!(change = %c.id, %message, "change failed");
+                self.report.failed.push(NotApplied::of(c, message));
+                State::Failed
+            }
+        };
+    }
+
+    /// Marks as skipped every pending change that depends on one that did not go through.
+    fn skip_dependants(&mut self) {
+        loop {
+            let mut changed = false;
+            for (i, c) in self.plan.changes.iter().enumerate() {
+                if self.state[i] != State::Pending {
+                    continue;
+                }
+                let blocker = c.depends_on.iter().find(|d| {
+                    matches!(self.state_of(d), Some(State::Failed) | Some(State::Skipped))
+                });
+                if let Some(b) = blocker {
+                    let message = format!("not attempted: {b} did not go through");
+                    self.report.skipped.push(NotApplied::of(c, message));
+                    self.state[i] = State::Skipped;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
+    }
+
+    /// The changes whose dependencies are done, at most one per target (Zoom answers 429
+    /// to concurrent calls on one user), grouped into batches by [`Op::batch_key`].
+    fn ready_units(&self, batch_size: usize) -> Vec<Vec<usize>> {
+        let mut targets = BTreeSet::new();
+        let mut singles = Vec::new();
+        let mut batches: BTreeMap<BatchKey, Vec<usize>> = BTreeMap::new();
+        for (i, c) in self.plan.changes.iter().enumerate() {
+            if self.state[i] != State::Pending
+                || !c
+                    .depends_on
+                    .iter()
+                    .all(|d| self.state_of(d) == Some(State::Done))
+                || !targets.insert(&c.target)
+            {
+                continue;
+            }
+            match c.op.batch_key() {
+                Some(k) => batches.entry(k).or_default().push(i),
+                None => singles.push(vec![i]),
+            }
+        }
+        let mut units = singles;
+        for (_, b) in batches {
+            units.extend(b.chunks(batch_size).map(<[usize]>::to_vec));
+        }
+        units
+    }
+
+    /// The targets of every change that did not go through.
+    fn not_applied_targets(&self) -> BTreeSet<&'p ObjectRef> {
+        self.plan
+            .changes
+            .iter()
+            .zip(&self.state)
+            .filter(|(_, s)| matches!(s, State::Failed | State::Skipped))
+            .map(|(c, _)| &c.target)
+            .collect()
+    }
+}
 
 /// Applies `plan`. `previous` is the LastApplied the plan was made with: the entries of
 /// targets whose changes did not all succeed are kept from it.
@@ -129,18 +259,10 @@ pub async fn apply(
     if !plan.errors.is_empty() {
         return Err(ApplyError::PlanHasErrors(plan.errors.len()));
     }
-    let mut state: HashMap<&str, State> = plan
-        .changes
-        .iter()
-        .map(|c| (c.id.as_str(), State::Pending))
-        .collect();
-    let mut report = ApplyReport {
-        run_id: run_id.to_string(),
-        ..ApplyReport::default()
-    };
+    let mut run = Run::new(plan, run_id);
     loop {
-        skip_dependants(plan, &mut state, &mut report);
-        let units = ready_units(plan, &state, config.batch_size.max(1));
+        run.skip_dependants();
+        let units = run.ready_units(config.batch_size.max(1));
         if units.is_empty() {
             break;
         }
@@ -148,149 +270,42 @@ pub async fn apply(
         // whole apply stays `Send` for the daemon's spawned workers.
         let work: Vec<_> = units
             .into_iter()
-            .map(|unit| run_unit(unit, provider, store, lease, run_id, config))
+            .map(|unit| {
+                let changes = unit.iter().map(|&i| (i, &plan.changes[i])).collect();
+                run_unit(changes, provider, store, lease, run_id, config)
+            })
             .collect();
         let results: Vec<Result<UnitOutcomes, StoreError>> = futures::stream::iter(work)
             .buffer_unordered(config.concurrency.max(1))
             .collect()
             .await;
         for r in results {
-            for (id, outcome) in r? {
-                let manual_ids: Vec<String> = if matches!(outcome, UnitOutcome::Manual) {
-                    vec![id.clone()]
-                } else {
-                    Vec::new()
-                };
-                let change = plan.changes.iter().find(|c| c.id == id);
-                match (outcome, change) {
-                    (UnitOutcome::Done | UnitOutcome::Manual, _) => {
-                        // A pending manual change lets its dependants go on: they are
-                        // manual steps of the same person (e.g. invite after create).
-                        if manual_ids.contains(&id) {
-                            report.manual.push(id.clone());
-                        } else {
-                            report.done.push(id.clone());
-                        }
-                        if let Some(s) = state.get_mut(id.as_str()) {
-                            *s = State::Done;
-                        }
-                    }
-                    (UnitOutcome::NotStarted, Some(c)) => {
-                        report.skipped.push(NotApplied {
-                            change_id: c.id.clone(),
-                            action: c.action.as_str().into(),
-                            target: c.target.clone(),
-                            message: STOPPING.into(),
-                        });
-                        if let Some(s) = state.get_mut(c.id.as_str()) {
-                            *s = State::Skipped;
-                        }
-                    }
-                    (UnitOutcome::Failed(message), Some(c)) => {
-                        tracing::warn!(change = %c.id, %message, "change failed");
-                        report.failed.push(NotApplied {
-                            change_id: c.id.clone(),
-                            action: c.action.as_str().into(),
-                            target: c.target.clone(),
-                            message,
-                        });
-                        if let Some(s) = state.get_mut(c.id.as_str()) {
-                            *s = State::Failed;
-                        }
-                    }
-                    (UnitOutcome::Failed(_) | UnitOutcome::NotStarted, None) => {}
-                }
+            for (i, outcome) in r? {
+                run.record(i, outcome);
             }
         }
     }
-    let failed_targets: BTreeSet<&str> = report
-        .failed
-        .iter()
-        .chain(&report.skipped)
-        .filter_map(|n| {
-            plan.changes
-                .iter()
-                .find(|c| c.id == n.change_id)
-                .map(|c| c.target.as_str())
-        })
-        .collect();
-    let merged = merge_last_applied(&plan.next_last_applied, previous, &failed_targets);
+    let merged = merge_last_applied(
+        &plan.next_last_applied,
+        previous,
+        &run.not_applied_targets(),
+    );
     store.save_last_applied(lease, &merged).await?;
-    Ok(report)
+    Ok(run.report)
 }
 
-fn skip_dependants<'p>(
-    plan: &'p Plan,
-    state: &mut HashMap<&'p str, State>,
-    report: &mut ApplyReport,
-) {
-    loop {
-        let mut changed = false;
-        for c in &plan.changes {
-            if state.get(c.id.as_str()) != Some(&State::Pending) {
-                continue;
-            }
-            let blocker = c.depends_on.iter().find(|d| {
-                matches!(
-                    state.get(d.as_str()),
-                    Some(State::Failed) | Some(State::Skipped)
-                )
-            });
-            if let Some(b) = blocker {
-                report.skipped.push(NotApplied {
-                    change_id: c.id.clone(),
-                    action: c.action.as_str().into(),
-                    target: c.target.clone(),
-                    message: format!("not attempted: {b} did not go through"),
-                });
-                state.insert(c.id.as_str(), State::Skipped);
-                changed = true;
-            }
-        }
-        if !changed {
-            return;
-        }
+/// The journal's record of a change (the store keeps its own type, not the plan's).
+fn journal_record(c: &Change) -> JournalRecord<'_> {
+    JournalRecord {
+        change_id: &c.id,
+        action: c.action,
+        target: &c.target,
+        op: &c.op,
     }
-}
-
-/// The changes whose dependencies are done, at most one per target (Zoom answers 429 to
-/// concurrent calls on one user), grouped into batches by [`crate::plan::Op::batch_key`].
-fn ready_units<'p>(
-    plan: &'p Plan,
-    state: &HashMap<&str, State>,
-    batch_size: usize,
-) -> Vec<Vec<&'p Change>> {
-    let mut targets = BTreeSet::new();
-    let mut singles = Vec::new();
-    let mut batches: BTreeMap<String, Vec<&Change>> = BTreeMap::new();
-    for c in &plan.changes {
-        if state.get(c.id.as_str()) != Some(&State::Pending) {
-            continue;
-        }
-        if !c
-            .depends_on
-            .iter()
-            .all(|d| state.get(d.as_str()) == Some(&State::Done))
-        {
-            continue;
-        }
-        if !targets.insert(c.target.as_str()) {
-            continue;
-        }
-        match c.op.batch_key() {
-            Some(k) => batches.entry(k).or_default().push(c),
-            None => singles.push(vec![c]),
-        }
-    }
-    let mut units = singles;
-    for (_, b) in batches {
-        units.extend(b.chunks(batch_size).map(|c| c.to_vec()));
-    }
-    units
 }
 
 async fn run_unit(
-    unit: Vec<&Change>,
+    unit: Vec<(usize, &Change)>,
     provider: &dyn Provider,
     store: &dyn Store,
     lease: &Lease,
@@ -300,100 +315,136 @@ async fn run_unit(
     if config.stopping() {
         return Ok(unit
             .iter()
-            .map(|c| (c.id.clone(), UnitOutcome::NotStarted))
+            .map(|(i, _)| (*i, UnitOutcome::NotStarted))
             .collect());
     }
-    let mut out = Vec::with_capacity(unit.len());
-    let mut unit = unit;
-    let mut manual = Vec::new();
-    unit.retain(|c| match provider.manual_steps(&c.op) {
-        Some(steps) => {
-            manual.push((*c, steps));
-            false
-        }
-        None => true,
-    });
-    for (c, steps) in manual {
-        store.journal_start(lease, run_id, c).await?;
-        store.record_manual(lease, c, &steps).await?;
-        store
-            .journal_finish(
-                lease,
-                run_id,
-                &c.id,
-                Outcome::Manual,
-                Some("pending manual change"),
-            )
-            .await?;
-        tracing::info!(change = %c.id, "recorded as a pending manual change (no API)");
-        out.push((c.id.clone(), UnitOutcome::Manual));
+    let (manual, unit): (Vec<_>, Vec<_>) = unit
+        .into_iter()
+        .partition(|(_, c)| provider.manual_steps(&c.op).is_some());
+    let mut out = Vec::with_capacity(manual.len() + unit.len());
+    for (i, c) in manual {
+        let steps = provider.manual_steps(&c.op).unwrap_or_default();
+        record_manual(store, lease, run_id, c, &steps).await?;
+        out.push((i, UnitOutcome::Manual));
     }
-    if unit.is_empty() {
-        return Ok(out);
-    }
-    for c in &unit {
-        store.journal_start(lease, run_id, c).await?;
-        tracing::info!(change = %c.id, "applying");
-    }
-    let results = if unit.len() == 1 {
-        vec![provider.execute(&unit[0].op).await]
-    } else {
-        let ops: Vec<_> = unit.iter().map(|c| c.op.clone()).collect();
-        provider.execute_batch(&ops).await
-    };
-    for (i, c) in unit.iter().enumerate() {
-        let r = results.get(i).cloned().unwrap_or_else(|| {
-            Err(crate::provider::ProviderError::State(
-                "the provider returned no result for this change".into(),
-            ))
-        });
-        match r {
-            Ok(()) => {
-                store
-                    .journal_finish(lease, run_id, &c.id, Outcome::Done, None)
-                    .await?;
-                out.push((c.id.clone(), UnitOutcome::Done));
-            }
-            Err(e) => {
-                let msg = e.to_string();
-                store
-                    .journal_finish(lease, run_id, &c.id, Outcome::Failed, Some(&msg))
-                    .await?;
-                out.push((c.id.clone(), UnitOutcome::Failed(msg)));
-            }
-        }
+    if !unit.is_empty() {
+        out.extend(send(unit, provider, store, lease, run_id).await?);
     }
     Ok(out)
 }
 
-/// LastApplied after a run: the plan's next state, except for targets whose changes did not
-/// all go through, which keep their previous entry.
+/// A change with no API on this provider: journaled and kept as a pending manual change.
+async fn record_manual(
+    store: &dyn Store,
+    lease: &Lease,
+    run_id: &str,
+    c: &Change,
+    steps: &[String],
+) -> Result<(), StoreError> {
+    let record = journal_record(c);
+    store.journal_start(lease, run_id, &record).await?;
+    store.record_manual(lease, &record, steps).await?;
+    store
+        .journal_finish(
+            lease,
+            run_id,
+            &c.id,
+            Outcome::Manual,
+            Some("pending manual change"),
+        )
+        .await?;
+    tracing::info!(change = %c.id, "recorded as a pending manual change (no API)");
+    Ok(())
+}
+
+/// Journals, sends (one call, or one batch) and journals the outcome of each change.
+async fn send(
+    unit: Vec<(usize, &Change)>,
+    provider: &dyn Provider,
+    store: &dyn Store,
+    lease: &Lease,
+    run_id: &str,
+) -> Result<UnitOutcomes, StoreError> {
+    for (_, c) in &unit {
+        store
+            .journal_start(lease, run_id, &journal_record(c))
+            .await?;
+        tracing::info!(change = %c.id, "applying");
+    }
+    let results = if let [(_, only)] = unit.as_slice() {
+        vec![provider.execute(&only.op).await]
+    } else {
+        let ops: Vec<_> = unit.iter().map(|(_, c)| c.op.clone()).collect();
+        provider.execute_batch(&ops).await
+    };
+    let mut out = Vec::with_capacity(unit.len());
+    for (n, (i, c)) in unit.iter().enumerate() {
+        let r = results.get(n).cloned().unwrap_or_else(|| {
+            Err(crate::provider::ProviderError::State(
+                "the provider returned no result for this change".into(),
+            ))
+        });
+        let (outcome, message) = match r {
+            Ok(()) => (UnitOutcome::Done, None),
+            Err(e) => {
+                let m = e.to_string();
+                (UnitOutcome::Failed(m.clone()), Some(m))
+            }
+        };
+        let journaled = match outcome {
+            UnitOutcome::Done => Outcome::Done,
+            UnitOutcome::Failed(_) | UnitOutcome::NotStarted | UnitOutcome::Manual => {
+                Outcome::Failed
+            }
+        };
+        store
+            .journal_finish(lease, run_id, &c.id, journaled, message.as_deref())
+            .await?;
+        out.push((*i, outcome));
+    }
+    Ok(out)
+}
+
+/// LastApplied after a run: the plan's next state, except for the objects whose changes did
+/// not all go through, which keep their previous entry (so the next plan proposes them
+/// again instead of taking them as done).
+///
+/// Pure, and total over [`ObjectRef`]: a new kind of object must say here what it restores.
 pub fn merge_last_applied(
     next: &LastApplied,
     previous: &LastApplied,
-    failed_targets: &BTreeSet<&str>,
+    not_applied: &BTreeSet<&ObjectRef>,
 ) -> LastApplied {
     let mut out = next.clone();
-    for t in failed_targets {
-        let Some((kind, key)) = t.split_once('/') else {
-            continue;
-        };
-        match kind {
-            "user" => {
-                let Ok(email) = crate::model::Email::parse(key) else {
-                    continue;
-                };
-                restore(&mut out.users, &previous.users, &email);
-                restore(&mut out.invitations, &previous.invitations, &email);
+    for t in not_applied {
+        match t {
+            // Account-wide rules hold no entry of their own.
+            ObjectRef::Account => {}
+            ObjectRef::User(email) => {
+                restore(&mut out.users, &previous.users, email);
+                restore(&mut out.invitations, &previous.invitations, email);
             }
-            "group" => restore(&mut out.groups, &previous.groups, &key.to_string()),
-            "chat_group" => restore(
-                &mut out.chat_groups,
-                &previous.chat_groups,
-                &key.to_string(),
+            ObjectRef::Group(name) => restore(&mut out.groups, &previous.groups, name),
+            ObjectRef::ChatGroup(name) => {
+                restore(&mut out.chat_groups, &previous.chat_groups, name)
+            }
+            ObjectRef::Role(name) => restore(&mut out.roles, &previous.roles, name),
+            ObjectRef::Organization(_) => out.organization = previous.organization.clone(),
+            // Members are not recorded in LastApplied: the observation (or, on Zoom, the
+            // record of confirmed manual changes) says who is linked.
+            ObjectRef::OrgMember { .. } => {}
+            ObjectRef::ExternalContact { user, contact } => restore_member(
+                &mut out.external_contacts,
+                &previous.external_contacts,
+                user,
+                contact,
             ),
-            "role" => restore(&mut out.roles, &previous.roles, &key.to_string()),
-            _ => {}
+            ObjectRef::PersonalContacts { user, group } => restore_member(
+                &mut out.personal_contacts,
+                &previous.personal_contacts,
+                user,
+                group,
+            ),
         }
     }
     out
@@ -407,6 +458,25 @@ fn restore<K: Ord + Clone, V: Clone>(out: &mut BTreeMap<K, V>, previous: &BTreeM
         None => {
             out.remove(key);
         }
+    }
+}
+
+/// Restores whether `member` was in `owner`'s set, leaving the rest of the set as planned.
+fn restore_member<K: Ord + Clone, M: Ord + Clone>(
+    out: &mut BTreeMap<K, BTreeSet<M>>,
+    previous: &BTreeMap<K, BTreeSet<M>>,
+    owner: &K,
+    member: &M,
+) {
+    let was = previous.get(owner).is_some_and(|s| s.contains(member));
+    let set = out.entry(owner.clone()).or_default();
+    if was {
+        set.insert(member.clone());
+    } else {
+        set.remove(member);
+    }
+    if set.is_empty() {
+        out.remove(owner);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Apply engine tests: a scripted provider, the real SQLite store in a temp dir.
 
 use super::*;
-use crate::model::{Email, LastApplied, Observed, UserSpec};
+use crate::model::{ChangeId, Email, LastApplied, ObjectRef, Observed, UserSpec};
 use crate::plan::{Action, Change, Op, Plan};
 use crate::provider::{Provider, ProviderError};
 use crate::store::sqlite::SqliteStore;
@@ -58,15 +58,24 @@ fn email(s: &str) -> Email {
     Email::parse(s).expect("email")
 }
 
-fn change(id: &str, user: &str, op: Op, deps: &[&str]) -> Change {
+/// A change id for tests: only its uniqueness matters to apply.
+fn id(n: &str) -> ChangeId {
+    ChangeId::with_part(
+        Action::UpdateUser,
+        ObjectRef::User(email("ids@test.example")),
+        n,
+    )
+}
+
+fn change(n: &str, user: &str, op: Op, deps: &[&str]) -> Change {
     Change {
-        id: id.into(),
+        id: id(n),
         action: Action::UpdateUser,
-        target: format!("user/{user}"),
+        target: ObjectRef::User(email(user)),
         reason: String::new(),
         rule: None,
         fields: Default::default(),
-        depends_on: deps.iter().map(|d| d.to_string()).collect(),
+        depends_on: deps.iter().map(|d| id(d)).collect(),
         op,
         manual: None,
     }
@@ -127,22 +136,22 @@ async fn a_failure_skips_only_its_dependants_and_keeps_their_last_applied() {
     )
     .await
     .expect("apply");
-    assert_eq!(report.done, vec!["3".to_string()]);
+    assert_eq!(report.done, vec![id("3")]);
     assert_eq!(
         report
             .failed
             .iter()
-            .map(|f| f.change_id.as_str())
+            .map(|f| f.change_id.clone())
             .collect::<Vec<_>>(),
-        vec!["1"]
+        vec![id("1")]
     );
     assert_eq!(
         report
             .skipped
             .iter()
-            .map(|f| f.change_id.as_str())
+            .map(|f| f.change_id.clone())
             .collect::<Vec<_>>(),
-        vec!["2"]
+        vec![id("2")]
     );
     let calls = provider.calls.lock().expect("calls").clone();
     assert!(
@@ -236,7 +245,7 @@ async fn a_plan_with_errors_applies_nothing() {
         changes: vec![change("1", "a@x.com", update("a@x.com"), &[])],
         errors: vec![crate::plan::PlanError {
             rule: crate::model::Rule::U2,
-            target: "user/a@x.com".into(),
+            target: ObjectRef::User(email("a@x.com")),
             message: "U2".into(),
             source: None,
         }],
@@ -335,4 +344,121 @@ async fn a_stop_lets_the_change_in_flight_finish_and_starts_no_other() {
     let journal = store.journal("acme").await.expect("journal");
     assert_eq!(journal.len(), 1, "only the change sent is journaled");
     assert_eq!(journal[0].outcome, crate::store::Outcome::Done);
+}
+
+/// LastApplied with one entry of every kind, tagged `v`.
+fn last_of_every_kind(v: &str) -> LastApplied {
+    let mut l = LastApplied::default();
+    l.users.insert(
+        email("a@x.com"),
+        UserSpec {
+            job_title: Some(v.into()),
+            ..UserSpec::default()
+        },
+    );
+    l.invitations
+        .insert(email("a@x.com"), "2026-11-01T00:00:00Z".parse().expect("t"));
+    l.groups.insert("g".into(), Some(v.into()));
+    l.chat_groups.insert("c".into(), Some(v.into()));
+    l.roles.insert("r".into(), [v.to_string()].into());
+    l.organization = Some(format!("org-{v}"));
+    l.external_contacts.insert(
+        email("a@x.com"),
+        [email(&format!("{v}@partner.com"))].into(),
+    );
+    l.personal_contacts
+        .insert(email("a@x.com"), [format!("group-{v}")].into());
+    l
+}
+
+#[test]
+fn merge_last_applied_restores_the_previous_entry_of_every_kind_that_failed() {
+    let previous = last_of_every_kind("old");
+    let next = last_of_every_kind("new");
+    let a = email("a@x.com");
+    type Restored = Box<dyn Fn(&LastApplied) -> bool>;
+    let cases: Vec<(ObjectRef, Restored)> = vec![
+        (
+            ObjectRef::User(a.clone()),
+            Box::new(|l| l.users[&email("a@x.com")].job_title.as_deref() == Some("old")),
+        ),
+        (
+            ObjectRef::Group("g".into()),
+            Box::new(|l| l.groups["g"].as_deref() == Some("old")),
+        ),
+        (
+            ObjectRef::ChatGroup("c".into()),
+            Box::new(|l| l.chat_groups["c"].as_deref() == Some("old")),
+        ),
+        (
+            ObjectRef::Role("r".into()),
+            Box::new(|l| l.roles["r"].contains("old")),
+        ),
+        (
+            ObjectRef::Organization("org-new".into()),
+            Box::new(|l| l.organization.as_deref() == Some("org-old")),
+        ),
+        (
+            ObjectRef::ExternalContact {
+                user: a.clone(),
+                contact: email("new@partner.com"),
+            },
+            Box::new(|l| {
+                l.external_contacts
+                    .get(&email("a@x.com"))
+                    .is_none_or(|s| !s.contains(&email("new@partner.com")))
+            }),
+        ),
+        (
+            ObjectRef::PersonalContacts {
+                user: a.clone(),
+                group: "group-new".into(),
+            },
+            Box::new(|l| {
+                l.personal_contacts
+                    .get(&email("a@x.com"))
+                    .is_none_or(|s| !s.contains("group-new"))
+            }),
+        ),
+    ];
+    for (target, restored) in cases {
+        let merged = merge_last_applied(&next, &previous, &[&target].into());
+        assert!(restored(&merged), "{target}: previous entry kept");
+        let untouched = merge_last_applied(&next, &previous, &Default::default());
+        assert_eq!(untouched, next, "nothing failed: the plan's next state");
+    }
+    // Account-wide and organization-member targets hold no entry: nothing changes.
+    for target in [
+        ObjectRef::Account,
+        ObjectRef::OrgMember {
+            organization: "org-new".into(),
+            email: email("o@sub.example"),
+        },
+    ] {
+        assert_eq!(
+            merge_last_applied(&next, &previous, &[&target].into()),
+            next
+        );
+    }
+}
+
+#[test]
+fn failed_request_external_contact_is_not_recorded_as_requested() {
+    // The bug this guards: a failed contact request stayed in LastApplied, and on Zoom
+    // (where contacts cannot be listed) the fold took it as accepted, never retried (K2).
+    let previous = LastApplied::default();
+    let mut next = LastApplied::default();
+    next.external_contacts.insert(
+        email("alice@acme.com"),
+        [email("ana@partner.com"), email("ok@partner.com")].into(),
+    );
+    let failed = ObjectRef::ExternalContact {
+        user: email("alice@acme.com"),
+        contact: email("ana@partner.com"),
+    };
+    let merged = merge_last_applied(&next, &previous, &[&failed].into());
+    assert_eq!(
+        merged.external_contacts[&email("alice@acme.com")],
+        [email("ok@partner.com")].into()
+    );
 }

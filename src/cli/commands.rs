@@ -2,11 +2,11 @@
 
 use super::args::{Cli, Command, ExportWhat, PlanFormat};
 use super::report::Failure;
-use super::session;
 use crate::apply::ApplyConfig;
 use crate::model::{Desired, Observed};
 use crate::plan::{self, Plan, PlanOptions, render};
 use crate::reconcile;
+use crate::session;
 use crate::store::{Outcome, Store};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, IsTerminal, Write};
@@ -112,8 +112,13 @@ async fn confirm_manual(
         }
         return Ok(0);
     };
+    let id: crate::model::ChangeId = id.parse().map_err(|e| {
+        Failure::msg(format!(
+            "{e}; `roster confirm --dir DIR` lists the pending ones"
+        ))
+    })?;
     for (account, c) in &pending {
-        if c.change_id == id && store.confirm_manual(account, id).await? {
+        if c.change_id == id && store.confirm_manual(account, &id).await? {
             println!("Confirmed {id} on account {account}: the next plan takes it as done.");
             return Ok(0);
         }
@@ -169,7 +174,7 @@ async fn plan_one(
 ) -> Result<(Plan, Observed), Failure> {
     let provider = session::open_provider(desired, state)?;
     let observed = if refresh {
-        session::observe(desired, provider.as_ref(), store).await?
+        observe(desired, provider.as_ref(), store).await?
     } else {
         store
             .load_observed(&desired.account.name)
@@ -436,7 +441,7 @@ async fn export_users(
         .map_err(|e| Failure::msg(e.to_string()))?;
     for desired in manifests.accounts.values() {
         let provider = session::open_provider(desired, state)?;
-        let o = session::observe(desired, provider.as_ref(), store.as_ref()).await?;
+        let o = observe(desired, provider.as_ref(), store.as_ref()).await?;
         for u in o.users.values() {
             let s = &u.spec;
             let join = |v: Option<Vec<String>>| v.unwrap_or_default().join(";");
@@ -472,4 +477,13 @@ async fn export_users(
     }
     w.flush().map_err(|e| Failure::msg(e.to_string()))?;
     Ok(0)
+}
+
+/// Observes the account and stores the snapshot (see [`crate::reconcile::observe`]).
+async fn observe(
+    desired: &crate::model::Desired,
+    provider: &dyn crate::provider::Provider,
+    store: &dyn crate::store::Store,
+) -> Result<crate::model::Observed, Failure> {
+    Ok(crate::reconcile::observe(desired, provider, store).await?.0)
 }

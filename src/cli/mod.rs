@@ -4,7 +4,6 @@
 pub mod args;
 mod commands;
 pub mod report;
-pub mod session;
 pub mod sim_cmd;
 
 use args::{Cli, ColorChoice, LogFormat};

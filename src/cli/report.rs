@@ -1,16 +1,15 @@
 //! How a command fails: one error type for the edge, rendered for people on stderr.
 
 use crate::apply::ApplyError;
-use crate::manifest::Diagnostics;
 use crate::provider::ProviderError;
 use crate::store::StoreError;
 
 /// A command's failure. Exit code 1.
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
-    /// The manifests have errors.
-    #[error("{0}")]
-    Manifest(Diagnostics),
+    /// The manifests could not be loaded, or the store or provider opened.
+    #[error(transparent)]
+    Session(#[from] crate::session::SessionError),
     /// The provider failed.
     #[error(transparent)]
     Provider(#[from] ProviderError),
@@ -37,7 +36,7 @@ impl Failure {
     /// Prints the failure on stderr, every manifest diagnostic on its own line.
     pub fn print(&self) {
         match self {
-            Failure::Manifest(d) => {
+            Failure::Session(crate::session::SessionError::Manifest(d)) => {
                 for diag in &d.0 {
                     eprintln!("{diag}");
                 }

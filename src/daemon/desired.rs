@@ -6,8 +6,8 @@
 //! woken and a failing account's backoff is lifted only by a change that concerns it.
 
 use super::status::LoadError;
-use crate::cli::report::Failure;
 use crate::model::Desired;
+use crate::session::SessionError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -73,9 +73,10 @@ impl DesiredSource {
 
     async fn load_locked(&self, guard: &mut (Option<Instant>, u64)) -> Reload {
         let dir = self.dir.clone();
-        let loaded = tokio::task::spawn_blocking(move || crate::cli::session::load(&dir))
+        let loaded = tokio::task::spawn_blocking(move || crate::session::load(&dir))
             .await
-            .unwrap_or_else(|e| Err(Failure::msg(format!("the manifest loader failed: {e}"))));
+            .map_err(|e| LoadFailure::Task(format!("the manifest loader failed: {e}")))
+            .and_then(|r| r.map_err(LoadFailure::Session));
         guard.0 = Some(Instant::now());
         let manifests = match loaded {
             Ok(m) => m,
@@ -115,14 +116,23 @@ impl DesiredSource {
     }
 }
 
-fn load_error(f: &Failure) -> LoadError {
-    let diagnostics = match f {
-        Failure::Manifest(d) => d.0.iter().map(|x| x.to_string()).collect(),
-        _ => Vec::new(),
+/// Why a load failed: the loader's error, or the loader task itself failing.
+enum LoadFailure {
+    Session(SessionError),
+    Task(String),
+}
+
+fn load_error(f: &LoadFailure) -> LoadError {
+    let (message, diagnostics) = match f {
+        LoadFailure::Session(SessionError::Manifest(d)) => {
+            (d.to_string(), d.0.iter().map(|x| x.to_string()).collect())
+        }
+        LoadFailure::Session(other) => (other.to_string(), Vec::new()),
+        LoadFailure::Task(m) => (m.clone(), Vec::new()),
     };
     LoadError {
         at: chrono::Utc::now(),
-        message: f.to_string(),
+        message,
         diagnostics,
     }
 }

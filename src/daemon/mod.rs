@@ -16,8 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod debounce;
 pub mod desired;
-pub mod due;
-mod http;
+pub mod http;
 pub mod metrics;
 mod runner;
 pub mod status;
@@ -221,14 +220,13 @@ impl Shared {
     }
 }
 
-/// Runs the daemon until `shutdown` completes, then stops taking triggers, lets the
-/// changes in flight finish (within `shutdown_grace`) and returns.
+/// Runs the daemon on `store` until `shutdown` completes, then stops taking triggers, lets
+/// the changes in flight finish (within `shutdown_grace`) and returns.
 pub async fn run(
     config: DaemonConfig,
+    store: Arc<dyn crate::store::Store>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<Exit, DaemonError> {
-    let store = crate::cli::session::open_store(&config.state, config.store_url.as_deref())
-        .map_err(|e| DaemonError::Store(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| DaemonError::Listen {
@@ -355,7 +353,9 @@ pub async fn main(
             "no webhook secret in the environment: /webhooks/zoom answers 503"
         );
     }
-    match run(config, shutdown_signal()).await? {
+    let store = crate::session::open_store(&config.state, config.store_url.as_deref())
+        .map_err(|e| DaemonError::Store(e.to_string()))?;
+    match run(config, store, shutdown_signal()).await? {
         Exit::Clean => Ok(0),
         Exit::GraceExceeded => Ok(1),
     }

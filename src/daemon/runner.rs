@@ -5,7 +5,6 @@
 use super::Shared;
 use super::clock::{next_fire, parse_cron};
 use super::config::Mode;
-use super::due::next_due;
 use super::status::{DueStatus, PlanSummary, RunResult, RunStatus};
 use super::trigger::{self, Trigger};
 use super::worker::{Outcome, Reconcile, Wake};
@@ -61,7 +60,7 @@ impl AccountRunner {
         {
             return Ok(p.clone());
         }
-        let p = crate::cli::session::open_provider(desired, &self.shared.config.state)
+        let p = crate::session::open_provider(desired, &self.shared.config.state)
             .map_err(|f| f.to_string())?;
         self.provider = Some((desired.account.provider.clone(), p.clone()));
         Ok(p)
@@ -364,31 +363,22 @@ impl Report {
             applied: 0,
             failed: Vec::new(),
             not_attempted: Vec::new(),
-            due: next_due(desired, o, &plan.next_last_applied).map(|d| DueStatus {
+            due: plan.next_event.as_ref().map(|d| DueStatus {
                 provider_at: d.at,
-                what: d.what,
+                what: d.what.clone(),
             }),
         }
     }
 
     fn applied(&mut self, prepared: &Prepared, r: ApplyReport, shared: &Shared) {
-        let action = |id: &str| {
-            prepared
-                .plan
-                .changes
-                .iter()
-                .find(|c| c.id == id)
-                .map(|c| c.action.as_str())
-                .unwrap_or("unknown")
-        };
         let account = &prepared.plan.account;
         {
             let mut b = shared.board();
             for id in &r.done {
-                b.metrics.applied(account, action(id));
+                b.metrics.applied(account, id.action.as_str());
             }
             for f in &r.failed {
-                b.metrics.failed(account, &f.action);
+                b.metrics.failed(account, f.action.as_str());
             }
         }
         self.applied = r.done.len();

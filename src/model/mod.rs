@@ -7,12 +7,16 @@
 mod account;
 mod contacts;
 mod email;
+mod object;
+mod op;
 mod rules;
 mod user;
 
 pub use account::*;
 pub use contacts::*;
 pub use email::*;
+pub use object::*;
+pub use op::*;
 pub use rules::*;
 pub use user::*;
 

@@ -1,7 +1,9 @@
 //! The planner's working state: inputs, accumulated changes, errors and warnings.
 
 use super::{Action, Change, FieldChange, Op, PlanError, Waiting, Warning};
-use crate::model::{Desired, Email, LastApplied, Observed, Rule, Source, Timestamp};
+use crate::model::{
+    ChangeId, Desired, Email, LastApplied, ObjectRef, Observed, Rule, Source, Timestamp,
+};
 use std::collections::BTreeMap;
 
 /// Execution phase of a change: the coarse order of a plan. Dependencies always point to an
@@ -43,29 +45,35 @@ pub(crate) struct Ctx<'a> {
     pub unmanaged: Vec<Email>,
     pub next: LastApplied,
     /// Change ids of containers created in this plan, by target (`group/x`).
-    pub created: BTreeMap<String, String>,
+    pub created: BTreeMap<ObjectRef, ChangeId>,
 }
 
 /// A change under construction.
 pub(crate) struct NewChange {
     pub phase: Phase,
     pub action: Action,
-    pub target: String,
-    pub suffix: Option<String>,
+    pub target: ObjectRef,
+    pub part: Option<String>,
     pub reason: String,
     pub rule: Option<Rule>,
     pub fields: BTreeMap<String, FieldChange>,
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<ChangeId>,
     pub op: Op,
 }
 
 impl NewChange {
-    pub fn new(phase: Phase, action: Action, target: &str, reason: String, op: Op) -> NewChange {
+    pub fn new(
+        phase: Phase,
+        action: Action,
+        target: &ObjectRef,
+        reason: String,
+        op: Op,
+    ) -> NewChange {
         NewChange {
             phase,
             action,
-            target: target.to_string(),
-            suffix: None,
+            target: target.clone(),
+            part: None,
             reason,
             rule: None,
             fields: BTreeMap::new(),
@@ -77,8 +85,9 @@ impl NewChange {
         self.rule = Some(rule);
         self
     }
-    pub fn suffix(mut self, s: &str) -> Self {
-        self.suffix = Some(s.to_string());
+    /// One of several changes of one action on one target (an add-on, a chat group).
+    pub fn part(mut self, s: &str) -> Self {
+        self.part = Some(s.to_string());
         self
     }
     pub fn field(mut self, name: &str, from: serde_json::Value, to: serde_json::Value) -> Self {
@@ -86,7 +95,7 @@ impl NewChange {
             .insert(name.to_string(), FieldChange { from, to });
         self
     }
-    pub fn after(mut self, id: Option<String>) -> Self {
+    pub fn after(mut self, id: Option<ChangeId>) -> Self {
         if let Some(id) = id {
             self.depends_on.push(id);
         }
@@ -96,10 +105,11 @@ impl NewChange {
 
 impl<'a> Ctx<'a> {
     /// Adds a change; returns its id.
-    pub fn push(&mut self, c: NewChange) -> String {
-        let id = match &c.suffix {
-            Some(s) => format!("{}:{}:{}", c.action.as_str(), c.target, s),
-            None => format!("{}:{}", c.action.as_str(), c.target),
+    pub fn push(&mut self, c: NewChange) -> ChangeId {
+        let id = ChangeId {
+            action: c.action,
+            target: c.target.clone(),
+            part: c.part,
         };
         self.changes.push((
             c.phase,
@@ -118,30 +128,36 @@ impl<'a> Ctx<'a> {
         id
     }
 
-    pub fn error(&mut self, rule: Rule, target: &str, source: Option<&Source>, message: String) {
+    pub fn error(
+        &mut self,
+        rule: Rule,
+        target: &ObjectRef,
+        source: Option<&Source>,
+        message: String,
+    ) {
         self.errors.push(PlanError {
             rule,
-            target: target.to_string(),
+            target: target.clone(),
             message: format!("{rule}: {message}"),
             source: source.cloned(),
         });
     }
 
-    pub fn warn(&mut self, rule: Option<Rule>, target: &str, message: String) {
+    pub fn warn(&mut self, rule: Option<Rule>, target: &ObjectRef, message: String) {
         let message = match rule {
             Some(r) => format!("{r}: {message}"),
             None => message,
         };
         self.warnings.push(Warning {
             rule,
-            target: target.to_string(),
+            target: target.clone(),
             message,
         });
     }
 
-    pub fn wait(&mut self, target: &str, message: String) {
+    pub fn wait(&mut self, target: &ObjectRef, message: String) {
         self.waiting.push(Waiting {
-            target: target.to_string(),
+            target: target.clone(),
             message,
         });
     }

@@ -4,6 +4,7 @@
 
 mod change;
 mod context;
+mod due;
 mod field;
 mod objects;
 mod org;
@@ -13,9 +14,10 @@ mod users;
 
 pub use change::*;
 pub use context::PlanOptions;
+pub use due::Due;
 pub use field::{Decision, decide, decide_set};
-pub(crate) use users::INVITATION_LIFETIME_DAYS;
 
+use crate::model::ObjectRef;
 use crate::model::{Desired, LastApplied, Observed, Timestamp};
 use context::Ctx;
 
@@ -56,7 +58,7 @@ pub fn plan(
     if desired.account.owner != observed.owner {
         cx.error(
             crate::model::Rule::U7,
-            "account",
+            &ObjectRef::Account,
             Some(&desired.account.source),
             format!(
                 "the manifest names {} as owner but the account's owner is {}; fix `owner:` (roster never changes the owner)",
@@ -76,9 +78,9 @@ pub fn plan(
     users::check_max_removals(&mut cx);
 
     let mut changes = cx.changes;
-    changes.sort_by(|(pa, a), (pb, b)| {
-        (pa, &a.target, a.action, &a.id).cmp(&(pb, &b.target, b.action, &b.id))
-    });
+    // The order of the key texts, so that plans read (and snapshot) in the same order
+    // whatever the kinds' declaration order.
+    changes.sort_by_cached_key(|(p, c)| (*p, c.target.to_string(), c.action, c.id.to_string()));
     Plan {
         account: desired.account.name.clone(),
         changes: changes.into_iter().map(|(_, c)| c).collect(),
@@ -86,6 +88,7 @@ pub fn plan(
         errors: cx.errors,
         waiting: cx.waiting,
         unmanaged: cx.unmanaged,
+        next_event: due::next_due(desired, observed, &cx.next),
         next_last_applied: cx.next,
     }
 }

@@ -3,12 +3,13 @@
 
 use super::context::{Ctx, NewChange, Phase, json};
 use super::{Action, Op};
+use crate::model::ObjectRef;
 use crate::model::Rule;
 
 pub(crate) fn plan_containers(cx: &mut Ctx<'_>) {
     let (d, o, l) = (cx.d, cx.o, cx.l);
     for r in d.roles.values() {
-        let target = format!("role/{}", r.name);
+        let target = ObjectRef::Role(r.name.clone());
         match o.roles.get(&r.name) {
             None => {
                 let id = cx.push(
@@ -69,7 +70,7 @@ pub(crate) fn plan_containers(cx: &mut Ctx<'_>) {
                 .users
                 .values()
                 .any(|u| u.spec.role.as_ref().is_some_and(|r| r.as_str() == name));
-            let target = format!("role/{name}");
+            let target = ObjectRef::Role(name.clone());
             if holders {
                 cx.warn(
                     Some(Rule::U7),
@@ -95,13 +96,20 @@ pub(crate) fn plan_containers(cx: &mut Ctx<'_>) {
 
 fn groups(cx: &mut Ctx<'_>, chat: bool) {
     let (d, o, l) = (cx.d, cx.o, cx.l);
-    let (desired, observed, last, kind) = if chat {
-        (&d.chat_groups, &o.chat_groups, &l.chat_groups, "chat_group")
+    let (desired, observed, last) = if chat {
+        (&d.chat_groups, &o.chat_groups, &l.chat_groups)
     } else {
-        (&d.groups, &o.groups, &l.groups, "group")
+        (&d.groups, &o.groups, &l.groups)
+    };
+    let key = |name: &str| {
+        if chat {
+            ObjectRef::ChatGroup(name.to_string())
+        } else {
+            ObjectRef::Group(name.to_string())
+        }
     };
     for g in desired.values() {
-        let target = format!("{kind}/{}", g.name);
+        let target = key(&g.name);
         if !observed.contains_key(&g.name) {
             let reason = format!("declared in {} and absent from the account", g.source);
             let (action, op) = if chat {
@@ -138,7 +146,7 @@ fn groups(cx: &mut Ctx<'_>, chat: bool) {
         if desired.contains_key(name) || !observed.contains_key(name) {
             continue;
         }
-        let target = format!("{kind}/{name}");
+        let target = key(name);
         let (action, op) = if chat {
             (
                 Action::DeleteChatGroup,

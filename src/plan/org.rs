@@ -3,6 +3,7 @@
 
 use super::context::{Ctx, NewChange, Phase, json};
 use super::{Action, Op};
+use crate::model::ObjectRef;
 use crate::model::{ContactState, DesiredOrganization, Email, LinkState, Rule, StoredContact};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,7 +24,7 @@ pub(crate) fn plan_organization(cx: &mut Ctx<'_>) {
             members,
             source,
         }) => {
-            let target = format!("organization/{name}");
+            let target = ObjectRef::Organization(name.clone());
             cx.next.organization = Some(name.clone());
             let mut create_id = None;
             match current {
@@ -65,7 +66,10 @@ pub(crate) fn plan_organization(cx: &mut Ctx<'_>) {
             let mut declared = BTreeSet::new();
             for (email, at) in members {
                 declared.insert(email.clone());
-                let t = format!("organization/{name}/{email}");
+                let t = ObjectRef::OrgMember {
+                    organization: name.clone(),
+                    email: email.clone(),
+                };
                 match current.and_then(|o| o.members.get(email)) {
                     None => {
                         if let Some(other) = obs.elsewhere.get(email) {
@@ -127,7 +131,10 @@ pub(crate) fn plan_organization(cx: &mut Ctx<'_>) {
                     if declared.contains(email) {
                         continue;
                     }
-                    let t = format!("organization/{name}/{email}");
+                    let t = ObjectRef::OrgMember {
+                        organization: name.clone(),
+                        email: email.clone(),
+                    };
                     if !o.owned {
                         cx.warn(Some(Rule::O6), &t, format!("linked or invited but not declared; only the organization owner can unlink it ({})", o.owner_email));
                         continue;
@@ -153,7 +160,7 @@ pub(crate) fn plan_organization(cx: &mut Ctx<'_>) {
             }
         }
         Some(DesiredOrganization::Join { owner, source }) => {
-            let target = format!("organization/{owner}");
+            let target = ObjectRef::Organization(owner.to_string());
             cx.next.organization = Some(format!("join:{owner}"));
             match current {
                 Some(o) if &o.owner_email == owner => {}
@@ -172,7 +179,7 @@ pub(crate) fn plan_organization(cx: &mut Ctx<'_>) {
             if was.starts_with("join:") || o.name != was {
                 return;
             }
-            let target = format!("organization/{}", o.name);
+            let target = ObjectRef::Organization(o.name.clone());
             if o.owned {
                 cx.push(
                     NewChange::new(
@@ -217,7 +224,10 @@ pub(crate) fn plan_contacts(cx: &mut Ctx<'_>) {
         };
         if let Some(decl) = decl {
             for c in &decl.contacts {
-                let t = format!("contact/{user}/{c}");
+                let t = ObjectRef::ExternalContact {
+                    user: user.clone(),
+                    contact: c.clone(),
+                };
                 if !allowed(c) {
                     cx.error(
                         Rule::U12,
@@ -256,7 +266,10 @@ pub(crate) fn plan_contacts(cx: &mut Ctx<'_>) {
             if decl.is_some_and(|d| d.contacts.contains(c)) {
                 continue;
             }
-            let t = format!("contact/{user}/{c}");
+            let t = ObjectRef::ExternalContact {
+                user: user.clone(),
+                contact: c.clone(),
+            };
             let reason = if !allowed(c) {
                 Some(format!(
                     "outside policy.externalContacts.allowDomains ({})",
@@ -281,7 +294,10 @@ pub(crate) fn plan_contacts(cx: &mut Ctx<'_>) {
 fn plan_personal(cx: &mut Ctx<'_>) {
     for (user, groups) in &cx.d.personal_contacts {
         for (name, g) in groups {
-            let t = format!("contacts/{user}/{name}");
+            let t = ObjectRef::PersonalContacts {
+                user: user.clone(),
+                group: name.clone(),
+            };
             if cx
                 .o
                 .users

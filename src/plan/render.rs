@@ -185,7 +185,7 @@ pub fn markdown(plan: &Plan) -> String {
     let _ = writeln!(out, "**{}**\n", summary_line(plan));
     let mut groups: std::collections::BTreeMap<&str, Vec<&super::Change>> = Default::default();
     for c in &plan.changes {
-        let kind = c.target.split('/').next().unwrap_or("other");
+        let kind = c.target.kind().as_str();
         groups.entry(kind).or_default().push(c);
     }
     for (kind, changes) in groups {

@@ -3,15 +3,15 @@
 //! waits for the changes that free one.
 
 use super::context::Ctx;
-use crate::model::{Addon, ObservedStatus, Rule, Source};
+use crate::model::{Addon, ChangeId, ObjectRef, ObservedStatus, Rule, Source};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Default)]
 pub(crate) struct Pool {
     capacity: Option<u32>,
     used: u32,
-    consumers: Vec<(String, Source, String)>,
-    freers: Vec<String>,
+    consumers: Vec<(ChangeId, Source, ObjectRef)>,
+    freers: Vec<ChangeId>,
 }
 
 pub(crate) struct Pools {
@@ -60,20 +60,18 @@ impl Pools {
         Pools { licence, addons }
     }
 
-    pub fn consume_licence(&mut self, id: String, source: Source, target: &str) {
-        self.licence
-            .consumers
-            .push((id, source, target.to_string()));
+    pub fn consume_licence(&mut self, id: ChangeId, source: Source, target: &ObjectRef) {
+        self.licence.consumers.push((id, source, target.clone()));
     }
-    pub fn free_licence(&mut self, id: String) {
+    pub fn free_licence(&mut self, id: ChangeId) {
         self.licence.freers.push(id);
     }
-    pub fn consume_addon(&mut self, a: Addon, id: String, source: Source, target: &str) {
+    pub fn consume_addon(&mut self, a: Addon, id: ChangeId, source: Source, target: &ObjectRef) {
         if let Some(p) = self.addons.get_mut(&a) {
-            p.consumers.push((id, source, target.to_string()));
+            p.consumers.push((id, source, target.clone()));
         }
     }
-    pub fn free_addon(&mut self, a: Addon, id: String) {
+    pub fn free_addon(&mut self, a: Addon, id: ChangeId) {
         if let Some(p) = self.addons.get_mut(&a) {
             p.freers.push(id);
         }
@@ -81,7 +79,7 @@ impl Pools {
 
     /// Adds seat dependencies and reports shortages.
     pub fn finish(self, cx: &mut Ctx<'_>) {
-        let index: HashMap<String, usize> = cx
+        let index: HashMap<ChangeId, usize> = cx
             .changes
             .iter()
             .enumerate()
@@ -94,7 +92,7 @@ impl Pools {
     }
 }
 
-fn check(cx: &mut Ctx<'_>, index: &HashMap<String, usize>, p: Pool, rule: Rule, what: &str) {
+fn check(cx: &mut Ctx<'_>, index: &HashMap<ChangeId, usize>, p: Pool, rule: Rule, what: &str) {
     let Some(capacity) = p.capacity else { return };
     if p.consumers.is_empty() {
         return;

@@ -5,6 +5,7 @@ use super::context::{Ctx, NewChange, Phase, json};
 use super::field::{Decision, decide, decide_set};
 use super::seats::Pools;
 use super::{Action, Op, ProfilePatch};
+use crate::model::{ChangeId, ObjectRef};
 use crate::model::{
     DesiredStatus, DesiredUser, Email, ObservedStatus, ObservedUser, RemoveAction, RoleName, Rule,
     Source, UserField, UserSpec, UserType,
@@ -57,7 +58,7 @@ pub(crate) fn plan_users(cx: &mut Ctx<'_>, pools: &mut Pools) {
 }
 
 fn plan_declared(cx: &mut Ctx<'_>, pools: &mut Pools, du: &DesiredUser, ou: Option<&ObservedUser>) {
-    let target = format!("user/{}", du.email);
+    let target = ObjectRef::User(du.email.clone());
     if cx.is_ignored(&du.email) {
         cx.warn(
             None,
@@ -117,7 +118,7 @@ fn desired_type(du: &DesiredUser) -> UserType {
     du.spec.user_type.unwrap_or(UserType::Basic)
 }
 
-fn check_on_prem(cx: &mut Ctx<'_>, du: &DesiredUser, target: &str) -> bool {
+fn check_on_prem(cx: &mut Ctx<'_>, du: &DesiredUser, target: &ObjectRef) -> bool {
     if desired_type(du) == UserType::OnPrem && !cx.o.on_prem_enabled {
         cx.error(
             Rule::U2,
@@ -130,7 +131,7 @@ fn check_on_prem(cx: &mut Ctx<'_>, du: &DesiredUser, target: &str) -> bool {
     true
 }
 
-fn add_user(cx: &mut Ctx<'_>, pools: &mut Pools, du: &DesiredUser, target: &str) {
+fn add_user(cx: &mut Ctx<'_>, pools: &mut Pools, du: &DesiredUser, target: &ObjectRef) {
     if !check_on_prem(cx, du, target) {
         return;
     }
@@ -285,7 +286,7 @@ fn pending_user(
     pools: &mut Pools,
     du: &DesiredUser,
     ou: &ObservedUser,
-    target: &str,
+    target: &ObjectRef,
 ) {
     let sent = ou
         .invited_at
@@ -345,7 +346,7 @@ fn pending_user(
     note_pending_waits(cx, du, ou, target);
 }
 
-fn note_pending_waits(cx: &mut Ctx<'_>, du: &DesiredUser, ou: &ObservedUser, target: &str) {
+fn note_pending_waits(cx: &mut Ctx<'_>, du: &DesiredUser, ou: &ObservedUser, target: &ObjectRef) {
     let mut waiting = pending_fields(cx, du, Some(ou));
     if let (Some(d), Some(o)) = (du.spec.user_type, ou.spec.user_type)
         && d != o
@@ -357,7 +358,7 @@ fn note_pending_waits(cx: &mut Ctx<'_>, du: &DesiredUser, ou: &ObservedUser, tar
     }
 }
 
-fn inactive_user(cx: &mut Ctx<'_>, du: &DesiredUser, ou: &ObservedUser, target: &str) {
+fn inactive_user(cx: &mut Ctx<'_>, du: &DesiredUser, ou: &ObservedUser, target: &ObjectRef) {
     if du.status == DesiredStatus::Active {
         cx.push(
             NewChange::new(
@@ -433,7 +434,7 @@ fn edit_user(
     pools: &mut Pools,
     du: &DesiredUser,
     ou: &ObservedUser,
-    target: &str,
+    target: &ObjectRef,
 ) {
     let email = &du.email;
     let d = &du.spec;
@@ -642,7 +643,7 @@ fn edit_user(
                 },
             )
             .rule(Rule::U3)
-            .suffix(a.as_str())
+            .part(a.as_str())
             .field("addons", json(&have), json(a.as_str())),
         );
         pools.free_addon(a, id);
@@ -660,7 +661,7 @@ fn edit_user(
                 },
             )
             .rule(Rule::U3)
-            .suffix(a.as_str())
+            .part(a.as_str())
             .field("addons", json(&have), json(a.as_str())),
         );
         pools.consume_addon(a, id, du.source.clone(), target);
@@ -689,7 +690,7 @@ fn edit_user(
         Decision::Keep | Decision::DriftKept { .. } => {}
         Decision::Set(g) => {
             if group_exists(cx, &g, target, &du.source) {
-                let dep = cx.created.get(&format!("group/{g}")).cloned();
+                let dep = cx.created.get(&ObjectRef::Group(g.clone())).cloned();
                 let remove_from = leave(Some(&g));
                 cx.push(
                     NewChange::new(
@@ -744,13 +745,13 @@ fn edit_user(
                     group: g.clone(),
                 },
             )
-            .suffix(&g)
+            .part(&g)
             .field("chatGroups", json(&g), Value::Null),
         );
     }
     for g in add {
         if chat_group_exists(cx, &g, target, &du.source) {
-            let dep = cx.created.get(&format!("chat_group/{g}")).cloned();
+            let dep = cx.created.get(&ObjectRef::ChatGroup(g.clone())).cloned();
             cx.push(
                 NewChange::new(
                     Phase::Edit,
@@ -762,7 +763,7 @@ fn edit_user(
                         group: g.clone(),
                     },
                 )
-                .suffix(&g)
+                .part(&g)
                 .field("chatGroups", Value::Null, json(&g))
                 .after(dep),
             );
@@ -770,7 +771,7 @@ fn edit_user(
     }
 }
 
-fn group_exists(cx: &mut Ctx<'_>, g: &str, target: &str, source: &Source) -> bool {
+fn group_exists(cx: &mut Ctx<'_>, g: &str, target: &ObjectRef, source: &Source) -> bool {
     if cx.d.groups.contains_key(g) || cx.o.groups.contains_key(g) {
         return true;
     }
@@ -783,7 +784,7 @@ fn group_exists(cx: &mut Ctx<'_>, g: &str, target: &str, source: &Source) -> boo
     false
 }
 
-fn chat_group_exists(cx: &mut Ctx<'_>, g: &str, target: &str, source: &Source) -> bool {
+fn chat_group_exists(cx: &mut Ctx<'_>, g: &str, target: &ObjectRef, source: &Source) -> bool {
     if cx.d.chat_groups.contains_key(g) || cx.o.chat_groups.contains_key(g) {
         return true;
     }
@@ -823,8 +824,8 @@ fn change_role(
     phase: Phase,
     reason: String,
     source: Option<&Source>,
-) -> Option<String> {
-    let target = format!("user/{}", ou.email);
+) -> Option<ChangeId> {
+    let target = ObjectRef::User(ou.email.clone());
     let from = ou.spec.role.clone().unwrap_or(RoleName::Member);
     if to == RoleName::Owner {
         cx.error(
@@ -863,7 +864,7 @@ fn change_role(
             );
             return None;
         }
-        dep = cx.created.get(&format!("role/{name}")).cloned();
+        dep = cx.created.get(&ObjectRef::Role(name.clone())).cloned();
     }
     let promotion = to.is_admin_level() && !from.is_admin_level();
     let reason = if promotion {
@@ -900,7 +901,7 @@ pub(crate) fn remove_user(
     reason: String,
     source: Option<&Source>,
 ) {
-    let target = format!("user/{}", ou.email);
+    let target = ObjectRef::User(ou.email.clone());
     if ou.email == cx.o.owner {
         cx.error(
             Rule::U7,
@@ -977,9 +978,9 @@ pub(crate) fn remove_user(
 fn demote_before_removal(
     cx: &mut Ctx<'_>,
     ou: &ObservedUser,
-    target: &str,
+    target: &ObjectRef,
     source: Option<&Source>,
-) -> Result<Option<String>, ()> {
+) -> Result<Option<ChangeId>, ()> {
     if ou.spec.role.as_ref().is_some_and(|r| r.is_admin_level()) {
         let errors = cx.errors.len();
         let id = change_role(
@@ -1003,7 +1004,7 @@ fn deactivate(
     cx: &mut Ctx<'_>,
     pools: &mut Pools,
     ou: &ObservedUser,
-    target: &str,
+    target: &ObjectRef,
     reason: String,
     source: Option<&Source>,
 ) {
@@ -1031,12 +1032,12 @@ fn deactivate(
     free_user_seats(pools, ou, &id);
 }
 
-fn free_user_seats(pools: &mut Pools, ou: &ObservedUser, id: &str) {
+fn free_user_seats(pools: &mut Pools, ou: &ObservedUser, id: &ChangeId) {
     if ou.spec.user_type == Some(UserType::Licensed) {
-        pools.free_licence(id.to_string());
+        pools.free_licence(id.clone());
     }
     for a in ou.spec.addons.iter().flatten() {
-        pools.free_addon(*a, id.to_string());
+        pools.free_addon(*a, id.clone());
     }
 }
 
@@ -1046,13 +1047,13 @@ pub(crate) fn check_u1(cx: &mut Ctx<'_>) {
     let touches_users = cx
         .changes
         .iter()
-        .any(|(_, c)| c.target.starts_with("user/"));
+        .any(|(_, c)| matches!(c.target, ObjectRef::User(_)));
     if !touches_users {
         return;
     }
     let o = cx.o;
     if !o.plan.is_paid() {
-        cx.error(Rule::U1, "account", None, "user management needs a paid account (free with a credit card, Pro, Business, Education or Enterprise)".into());
+        cx.error(Rule::U1, &ObjectRef::Account, None, "user management needs a paid account (free with a credit card, Pro, Business, Education or Enterprise)".into());
     }
     let allowed = o.actor == o.owner
         || o.users
@@ -1067,7 +1068,7 @@ pub(crate) fn check_u1(cx: &mut Ctx<'_>) {
                 RoleName::Member => false,
             });
     if !allowed {
-        cx.error(Rule::U1, "account", None, format!("roster acts as {}, who is neither owner nor admin: user management needs owner or admin privileges", o.actor));
+        cx.error(Rule::U1, &ObjectRef::Account, None, format!("roster acts as {}, who is neither owner nor admin: user management needs owner or admin privileges", o.actor));
     }
 }
 
@@ -1107,7 +1108,7 @@ pub(crate) fn check_min_admins(cx: &mut Ctx<'_>) {
     if admins < min {
         cx.error(
             Rule::Policy,
-            "account",
+            &ObjectRef::Account,
             Some(&cx.d.account.source),
             format!("this plan leaves {admins} admin(s) (owner included), fewer than policy.minAdmins {min}"),
         );
@@ -1128,7 +1129,7 @@ pub(crate) fn check_max_removals(cx: &mut Ctx<'_>) {
     if n > allowed {
         cx.error(
             Rule::Policy,
-            "account",
+            &ObjectRef::Account,
             Some(&cx.d.account.source),
             format!("this plan removes {n} users, more than policy.maxRemovals {max}; check the plan, then rerun with --allow-removals {n}"),
         );
@@ -1142,7 +1143,7 @@ pub(crate) fn check_u11(cx: &mut Ctx<'_>) {
         let source = cx.d.account.source.clone();
         cx.error(
             Rule::U11,
-            "account",
+            &ObjectRef::Account,
             Some(&source),
             format!(
                 "{} custom attributes declared; an account has at most 5",
@@ -1156,7 +1157,7 @@ pub(crate) fn check_u11(cx: &mut Ctx<'_>) {
             if !declared.contains(key) {
                 cx.error(
                     Rule::U11,
-                    &format!("user/{}", u.email),
+                    &ObjectRef::User(u.email.clone()),
                     Some(&u.source),
                     format!(
                         "custom attribute `{key}` is not declared in the Account's customAttributes"

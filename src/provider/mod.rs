@@ -8,8 +8,8 @@ pub mod sim;
 pub mod wire;
 pub mod zoom;
 
+use crate::model::Op;
 use crate::model::{Email, ExistingZoomUser, Observed, Rule, UserField, UserSpec};
-use crate::plan::Op;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 

@@ -1,13 +1,14 @@
 //! The state store: Observed snapshots, LastApplied, the journal, invitation send times
 //! and the per-account lock. [`Store`] is the trait; [`sqlite`] the embedded default.
 //!
-//! The store depends on `model` (and the serialisable plan values) only: it knows nothing
-//! of providers or manifests.
+//! The store depends on `model` only: it knows nothing of the planner, providers or
+//! manifests. It journals its own [`JournalRecord`], and LastApplied goes through one
+//! backend-neutral [`codec`].
 
+pub mod codec;
 pub mod sqlite;
 
-use crate::model::{LastApplied, Observed, Timestamp};
-use crate::plan::Change;
+use crate::model::{Action, ChangeId, LastApplied, ObjectRef, Observed, Op, Timestamp};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -61,16 +62,56 @@ pub enum Outcome {
     Manual,
 }
 
+/// What the journal keeps of one change: its id, what it does and to what. Borrowed from
+/// the caller's plan, so journalling copies nothing but the JSON it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalRecord<'a> {
+    /// The change id (stable across runs).
+    pub change_id: &'a ChangeId,
+    /// The action.
+    pub action: Action,
+    /// The object changed.
+    pub target: &'a ObjectRef,
+    /// The operation sent (or, for a manual change, to be made by a person).
+    pub op: &'a Op,
+}
+
+impl Outcome {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Started => "started",
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+            Outcome::Manual => "manual",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [
+            Outcome::Started,
+            Outcome::Done,
+            Outcome::Failed,
+            Outcome::Skipped,
+            Outcome::Manual,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
 /// A change a person must make in the Zoom portal (no API), tracked until confirmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManualChange {
     /// The plan's change id (stable across runs).
-    pub change_id: String,
+    pub change_id: ChangeId,
     /// Target.
-    pub target: String,
+    pub target: ObjectRef,
     /// The operation, for folding a confirmed change into later observations.
-    pub op: crate::plan::Op,
+    pub op: Op,
     /// Portal steps.
     pub steps: Vec<String>,
     /// When it was first recorded.
@@ -85,11 +126,11 @@ pub struct JournalEntry {
     /// The apply run.
     pub run_id: String,
     /// The change id within the plan.
-    pub change_id: String,
-    /// The change's action name.
-    pub action: String,
+    pub change_id: ChangeId,
+    /// The change's action.
+    pub action: Action,
     /// The change's target.
-    pub target: String,
+    pub target: ObjectRef,
     /// Latest outcome.
     pub outcome: Outcome,
     /// Error message for failures.
@@ -126,14 +167,14 @@ pub trait Store: Send + Sync {
         &self,
         lease: &Lease,
         run_id: &str,
-        change: &Change,
+        record: &JournalRecord<'_>,
     ) -> Result<(), StoreError>;
     /// Journal: a change's outcome.
     async fn journal_finish(
         &self,
         lease: &Lease,
         run_id: &str,
-        change_id: &str,
+        change_id: &ChangeId,
         outcome: Outcome,
         message: Option<&str>,
     ) -> Result<(), StoreError>;
@@ -144,7 +185,7 @@ pub trait Store: Send + Sync {
     async fn record_manual(
         &self,
         lease: &Lease,
-        change: &crate::plan::Change,
+        record: &JournalRecord<'_>,
         steps: &[String],
     ) -> Result<(), StoreError>;
 
@@ -152,7 +193,8 @@ pub trait Store: Send + Sync {
     async fn manual_changes(&self, account: &str) -> Result<Vec<ManualChange>, StoreError>;
 
     /// Marks a pending manual change as done; `false` when there is no such pending change.
-    async fn confirm_manual(&self, account: &str, change_id: &str) -> Result<bool, StoreError>;
+    async fn confirm_manual(&self, account: &str, change_id: &ChangeId)
+    -> Result<bool, StoreError>;
     /// Takes the account's lock, or fails with [`StoreError::Locked`] naming the holder.
     /// A lock whose holder process is gone (same host) or whose lease expired is taken over.
     async fn acquire(

@@ -10,9 +10,9 @@
 //! `BEGIN IMMEDIATE`, and the fencing check stays a `WHERE token = $1` in the same
 //! transaction as each write.
 
-use super::{JournalEntry, Lease, Outcome, Store, StoreError};
-use crate::model::{Email, LastApplied, Observed, Timestamp, UserSpec};
-use crate::plan::Change;
+use super::codec::{self, Row};
+use super::{JournalEntry, JournalRecord, Lease, ManualChange, Outcome, Store, StoreError};
+use crate::model::{Action, ChangeId, Email, LastApplied, ObjectRef, Observed, Timestamp};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -75,6 +75,23 @@ CREATE TABLE manual_changes (
     confirmed_at TEXT,
     PRIMARY KEY (account, change_id, recorded_at)
 );
+"#,
+    // One key scheme (model::ObjectRef) for every LastApplied row: the organization's
+    // `organization/_` row and the per-user lists of external contacts and personal
+    // contact groups become one row per object.
+    r#"
+INSERT OR REPLACE INTO last_applied (account, object, field, value)
+  SELECT account, 'organization/' || json_extract(value, '$'), 'managed', 'true'
+  FROM last_applied WHERE object = 'organization/_';
+DELETE FROM last_applied WHERE object = 'organization/_';
+INSERT OR REPLACE INTO last_applied (account, object, field, value)
+  SELECT l.account, 'contact/' || substr(l.object, 19) || '/' || j.value, 'managed', 'true'
+  FROM last_applied l, json_each(l.value) j WHERE l.object LIKE 'external\_contacts/%' ESCAPE '\';
+DELETE FROM last_applied WHERE object LIKE 'external\_contacts/%' ESCAPE '\';
+INSERT OR REPLACE INTO last_applied (account, object, field, value)
+  SELECT l.account, 'contacts/' || substr(l.object, 19) || '/' || j.value, 'managed', 'true'
+  FROM last_applied l, json_each(l.value) j WHERE l.object LIKE 'personal\_contacts/%' ESCAPE '\';
+DELETE FROM last_applied WHERE object LIKE 'personal\_contacts/%' ESCAPE '\';
 "#,
 ];
 
@@ -215,19 +232,8 @@ fn check_lease(tx: &rusqlite::Transaction<'_>, lease: &Lease) -> Result<(), Stor
         .map_err(db)?;
     match row {
         Some((token, 0)) if token == lease.token => Ok(()),
-        _ => Err(StoreError::LeaseLost(lease.account.clone())),
+        Some(_) | None => Err(StoreError::LeaseLost(lease.account.clone())),
     }
-}
-
-fn user_fields(spec: &UserSpec) -> Result<Vec<(String, String)>, StoreError> {
-    let v = serde_json::to_value(spec).map_err(db)?;
-    let mut out = Vec::new();
-    if let serde_json::Value::Object(map) = v {
-        for (k, v) in map {
-            out.push((k, v.to_string()));
-        }
-    }
-    Ok(out)
 }
 
 #[async_trait]
@@ -265,11 +271,6 @@ impl Store for SqliteStore {
 
     async fn load_last_applied(&self, account: &str) -> Result<LastApplied, StoreError> {
         self.with(|c| {
-            let mut last = LastApplied::default();
-            let mut users: std::collections::BTreeMap<
-                Email,
-                serde_json::Map<String, serde_json::Value>,
-            > = Default::default();
             let mut stmt = c
                 .prepare("SELECT object, field, value FROM last_applied WHERE account = ?1")
                 .map_err(db)?;
@@ -282,54 +283,19 @@ impl Store for SqliteStore {
                     ))
                 })
                 .map_err(db)?;
+            let mut decoded = Vec::new();
             for row in rows {
                 let (object, field, value) = row.map_err(db)?;
-                let value: serde_json::Value = serde_json::from_str(&value)
+                let value = serde_json::from_str(&value)
                     .map_err(|e| db(format!("{object}.{field}: {e}")))?;
-                let Some((kind, key)) = object.split_once('/') else {
-                    continue;
-                };
-                match kind {
-                    "user" => {
-                        let email = Email::parse(key).map_err(|e| db(format!("{object}: {e}")))?;
-                        let entry = users.entry(email).or_default();
-                        if field != "_" {
-                            entry.insert(field, value);
-                        }
-                    }
-                    "group" => {
-                        last.groups
-                            .insert(key.to_string(), serde_json::from_value(value).map_err(db)?);
-                    }
-                    "chat_group" => {
-                        last.chat_groups
-                            .insert(key.to_string(), serde_json::from_value(value).map_err(db)?);
-                    }
-                    "role" => {
-                        last.roles
-                            .insert(key.to_string(), serde_json::from_value(value).map_err(db)?);
-                    }
-                    "organization" => {
-                        last.organization = serde_json::from_value(value).map_err(db)?;
-                    }
-                    "external_contacts" | "personal_contacts" => {
-                        let email = Email::parse(key).map_err(|e| db(format!("{object}: {e}")))?;
-                        if kind == "external_contacts" {
-                            last.external_contacts
-                                .insert(email, serde_json::from_value(value).map_err(db)?);
-                        } else {
-                            last.personal_contacts
-                                .insert(email, serde_json::from_value(value).map_err(db)?);
-                        }
-                    }
-                    _ => {}
-                }
+                let object: ObjectRef = object.parse().map_err(db)?;
+                decoded.push(Row {
+                    object,
+                    field,
+                    value,
+                });
             }
-            for (email, fields) in users {
-                let spec: UserSpec = serde_json::from_value(serde_json::Value::Object(fields))
-                    .map_err(|e| db(format!("user/{email}: {e}")))?;
-                last.users.insert(email, spec);
-            }
+            let mut last = codec::decode(decoded)?;
             let mut stmt = c
                 .prepare("SELECT email, sent_at FROM invitations WHERE account = ?1")
                 .map_err(db)?;
@@ -349,6 +315,7 @@ impl Store for SqliteStore {
     }
 
     async fn save_last_applied(&self, lease: &Lease, last: &LastApplied) -> Result<(), StoreError> {
+        let rows = codec::encode(last)?;
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
             check_lease(&tx, lease)?;
@@ -357,35 +324,8 @@ impl Store for SqliteStore {
             tx.execute("DELETE FROM invitations WHERE account = ?1", params![account]).map_err(db)?;
             {
                 let mut ins = tx.prepare("INSERT INTO last_applied (account, object, field, value) VALUES (?1, ?2, ?3, ?4)").map_err(db)?;
-                for (email, spec) in &last.users {
-                    let object = format!("user/{email}");
-                    // A marker row, so a managed user with no managed field is remembered.
-                    ins.execute(params![account, object, "_", "null"]).map_err(db)?;
-                    for (field, value) in user_fields(spec)? {
-                        ins.execute(params![account, object, field, value]).map_err(db)?;
-                    }
-                }
-                for (kind, map) in [("group", &last.groups), ("chat_group", &last.chat_groups)] {
-                    for (name, description) in map {
-                        let v = serde_json::to_string(description).map_err(db)?;
-                        ins.execute(params![account, format!("{kind}/{name}"), "description", v]).map_err(db)?;
-                    }
-                }
-                for (name, privileges) in &last.roles {
-                    let v = serde_json::to_string(privileges).map_err(db)?;
-                    ins.execute(params![account, format!("role/{name}"), "privileges", v]).map_err(db)?;
-                }
-                if let Some(org) = &last.organization {
-                    let v = serde_json::to_string(org).map_err(db)?;
-                    ins.execute(params![account, "organization/_", "name", v]).map_err(db)?;
-                }
-                for (email, set) in &last.external_contacts {
-                    let v = serde_json::to_string(set).map_err(db)?;
-                    ins.execute(params![account, format!("external_contacts/{email}"), "names", v]).map_err(db)?;
-                }
-                for (email, set) in &last.personal_contacts {
-                    let v = serde_json::to_string(set).map_err(db)?;
-                    ins.execute(params![account, format!("personal_contacts/{email}"), "names", v]).map_err(db)?;
+                for r in &rows {
+                    ins.execute(params![account, r.object.to_string(), r.field, r.value.to_string()]).map_err(db)?;
                 }
                 let mut inv = tx.prepare("INSERT INTO invitations (account, email, sent_at) VALUES (?1, ?2, ?3)").map_err(db)?;
                 for (email, sent) in &last.invitations {
@@ -400,16 +340,16 @@ impl Store for SqliteStore {
         &self,
         lease: &Lease,
         run_id: &str,
-        change: &Change,
+        record: &JournalRecord<'_>,
     ) -> Result<(), StoreError> {
-        let op = serde_json::to_string(&change.op).map_err(db)?;
+        let op = serde_json::to_string(record.op).map_err(db)?;
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
             check_lease(&tx, lease)?;
             tx.execute(
                 "INSERT INTO journal (account, run_id, change_id, action, target, op, outcome, message, at, token)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'started', NULL, ?7, ?8)",
-                params![lease.account, run_id, change.id, change.action.as_str(), change.target, op, chrono::Utc::now().to_rfc3339(), lease.token],
+                params![lease.account, run_id, record.change_id.to_string(), record.action.as_str(), record.target.to_string(), op, chrono::Utc::now().to_rfc3339(), lease.token],
             )
             .map_err(db)?;
             tx.commit().map_err(db)
@@ -420,15 +360,12 @@ impl Store for SqliteStore {
         &self,
         lease: &Lease,
         run_id: &str,
-        change_id: &str,
+        change_id: &ChangeId,
         outcome: Outcome,
         message: Option<&str>,
     ) -> Result<(), StoreError> {
-        let outcome = serde_json::to_value(outcome)
-            .map_err(db)?
-            .as_str()
-            .unwrap_or("failed")
-            .to_string();
+        let outcome = outcome.as_str();
+        let change_id = change_id.to_string();
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
             check_lease(&tx, lease)?;
@@ -448,10 +385,11 @@ impl Store for SqliteStore {
     async fn record_manual(
         &self,
         lease: &Lease,
-        change: &crate::plan::Change,
+        record: &JournalRecord<'_>,
         steps: &[String],
     ) -> Result<(), StoreError> {
-        let op = serde_json::to_string(&change.op).map_err(db)?;
+        let op = serde_json::to_string(record.op).map_err(db)?;
+        let (change_id, target) = (record.change_id.to_string(), record.target.to_string());
         let steps = serde_json::to_string(steps).map_err(db)?;
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
@@ -459,14 +397,14 @@ impl Store for SqliteStore {
             let pending: i64 = tx
                 .query_row(
                     "SELECT COUNT(*) FROM manual_changes WHERE account = ?1 AND change_id = ?2 AND confirmed_at IS NULL",
-                    params![lease.account, change.id],
+                    params![lease.account, change_id],
                     |r| r.get(0),
                 )
                 .map_err(db)?;
             if pending == 0 {
                 tx.execute(
                     "INSERT INTO manual_changes (account, change_id, target, op, steps, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![lease.account, change.id, change.target, op, steps, chrono::Utc::now().to_rfc3339()],
+                    params![lease.account, change_id, target, op, steps, chrono::Utc::now().to_rfc3339()],
                 )
                 .map_err(db)?;
             }
@@ -474,10 +412,7 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn manual_changes(
-        &self,
-        account: &str,
-    ) -> Result<Vec<crate::store::ManualChange>, StoreError> {
+    async fn manual_changes(&self, account: &str) -> Result<Vec<ManualChange>, StoreError> {
         self.with(|c| {
             let mut stmt = c
                 .prepare("SELECT change_id, target, op, steps, recorded_at, confirmed_at FROM manual_changes WHERE account = ?1 ORDER BY recorded_at, rowid")
@@ -491,9 +426,9 @@ impl Store for SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (change_id, target, op, steps, recorded, confirmed) = row.map_err(db)?;
-                out.push(crate::store::ManualChange {
-                    change_id,
-                    target,
+                out.push(ManualChange {
+                    change_id: change_id.parse().map_err(db)?,
+                    target: target.parse().map_err(db)?,
                     op: serde_json::from_str(&op).map_err(db)?,
                     steps: serde_json::from_str(&steps).map_err(db)?,
                     recorded_at: time(&recorded)?,
@@ -504,7 +439,12 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn confirm_manual(&self, account: &str, change_id: &str) -> Result<bool, StoreError> {
+    async fn confirm_manual(
+        &self,
+        account: &str,
+        change_id: &ChangeId,
+    ) -> Result<bool, StoreError> {
+        let change_id = change_id.to_string();
         self.with(|c| {
             let n = c
                 .execute(
@@ -537,8 +477,17 @@ impl Store for SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (run_id, change_id, action, target, outcome, message, at) = row.map_err(db)?;
-                let outcome: Outcome = serde_json::from_value(serde_json::Value::String(outcome.clone())).map_err(|_| db(format!("unknown journal outcome `{outcome}`")))?;
-                out.push(JournalEntry { run_id, change_id, action, target, outcome, message, at: parse_time(&at)? });
+                let outcome = Outcome::parse(&outcome).ok_or_else(|| db(format!("unknown journal outcome `{outcome}`")))?;
+                let action = Action::parse(&action).ok_or_else(|| db(format!("unknown journal action `{action}`")))?;
+                out.push(JournalEntry {
+                    run_id,
+                    change_id: change_id.parse().map_err(db)?,
+                    action,
+                    target: target.parse().map_err(db)?,
+                    outcome,
+                    message,
+                    at: parse_time(&at)?,
+                });
             }
             Ok(out)
         })

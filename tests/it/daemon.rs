@@ -336,10 +336,8 @@ fn many_changes() -> String {
 fn sigterm_during_an_apply_exits_0_with_the_journal_consistent() {
     let ws = small(YEARLY);
     ws.write("users.yaml", &many_changes());
-    let mut d = ws.daemon(
-        &["--concurrency", "1"],
-        &[("ROSTER_SIM_OP_DELAY_MS", "400")],
-    );
+    ws.sim_latency("account.yaml", 400);
+    let mut d = ws.daemon(&["--concurrency", "1"], &[]);
     d.wait_for("the apply to be under way", WAIT, || {
         ws.sim_state()["log"]
             .as_array()
@@ -388,10 +386,8 @@ fn sigterm_during_an_apply_exits_0_with_the_journal_consistent() {
 fn a_change_hanging_past_the_shutdown_grace_still_exits_in_bounded_time() {
     let ws = small(YEARLY);
     ws.write("users.yaml", &many_changes());
-    let mut d = ws.daemon(
-        &["--concurrency", "1", "--shutdown-grace", "300ms"],
-        &[("ROSTER_SIM_OP_DELAY_MS", "30000")],
-    );
+    ws.sim_latency("account.yaml", 30000);
+    let mut d = ws.daemon(&["--concurrency", "1", "--shutdown-grace", "300ms"], &[]);
     d.wait_for("a change in flight", WAIT, || {
         d.status()["accounts"]["acme"]["running"] == true
     });
@@ -481,7 +477,9 @@ fn simulated_accounts_sharing_one_cloud_do_not_overwrite_each_other() {
         )
     };
     ws.write("people.yaml", &people("One"));
-    let d = ws.daemon(&[], &[("ROSTER_SIM_OP_DELAY_MS", "150")]);
+    ws.sim_latency("acme.yaml", 150);
+    ws.sim_latency("beta.yaml", 150);
+    let d = ws.daemon(&[], &[]);
     d.wait_in_sync("acme");
     d.wait_in_sync("beta");
     // One edit wakes both accounts at once; each apply rewrites the shared cloud file.

@@ -44,13 +44,28 @@ impl Workspace {
         std::fs::write(p, text).expect("write manifest");
     }
 
+    /// Gives the simulated account declared in `file` a latency per operation
+    /// (`provider.sim.latencyMs`): tests act while an apply is under way.
+    pub fn sim_latency(&self, file: &str, ms: u64) {
+        let p = self.manifests.join(file);
+        let text = std::fs::read_to_string(&p).expect("read manifest");
+        let slow = text.replace(
+            "seed: seed.yaml }",
+            &format!("seed: seed.yaml, latencyMs: {ms} }}"),
+        );
+        assert_ne!(
+            slow, text,
+            "{file} declares no `provider: {{ sim: {{ seed: seed.yaml }} }}`"
+        );
+        std::fs::write(p, slow).expect("write manifest");
+    }
+
     /// `roster --state STATE ARGS…`
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_roster"));
         c.arg("--state")
             .arg(&self.state)
             .args(args)
-            .env_remove("ROSTER_SIM_OP_DELAY_MS")
             .env("NO_COLOR", "1");
         c
     }

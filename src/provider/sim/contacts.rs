@@ -6,11 +6,11 @@ use super::cloud::{
     Cloud, ContactRequest, SimAccount, SimLink, SimOrgInvitation, SimOrganization, SimStatus,
 };
 use super::engine::Actor;
+use crate::model::Op;
 use crate::model::{
     ContactState, Email, LinkState, ObservedOrganization, OrgMember, OrgObservation,
     PersonalContact, Rule, StoredContact,
 };
-use crate::plan::Op;
 use crate::provider::ProviderError;
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 
 use super::cloud::{Cloud, InviteKind, LogEntry, SimAccount, SimStatus, SimUser};
 use crate::model::{Addon, Email, Rule, UserType};
-use crate::plan::{Op, ProfilePatch};
+use crate::model::{Op, ProfilePatch};
 use crate::provider::ProviderError;
 
 /// U8: invitations expire this many days after they were sent.

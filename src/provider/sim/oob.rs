@@ -5,7 +5,7 @@
 use super::cloud::{Cloud, Individual, SimStatus};
 use super::engine::Actor;
 use crate::model::{Email, RoleName, UserType};
-use crate::plan::{Op, ProfilePatch};
+use crate::model::{Op, ProfilePatch};
 use crate::provider::ProviderError;
 
 fn bad(msg: impl Into<String>) -> ProviderError {

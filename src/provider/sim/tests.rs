@@ -4,7 +4,7 @@ use super::cloud::{Cloud, InviteKind, SimStatus};
 use super::engine::Actor;
 use super::{oob, read_seed};
 use crate::model::{Addon, Email, RoleName, Rule, UserType};
-use crate::plan::{Op, ProfilePatch};
+use crate::model::{Op, ProfilePatch};
 use crate::provider::ProviderError;
 use std::collections::BTreeSet;
 

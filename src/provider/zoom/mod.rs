@@ -5,13 +5,14 @@
 
 mod http;
 pub mod limiter;
+pub mod manual;
 mod ops;
 mod refresh;
 
+use crate::model::Op;
 use crate::model::{
     AccountPlan, Email, ExistingZoomUser, Observed, SecretRef, UserField, UserSpec, ZoomConfig,
 };
-use crate::plan::Op;
 use crate::provider::{Provider, ProviderError};
 use async_trait::async_trait;
 pub use http::Credentials;
@@ -68,11 +69,7 @@ impl ZoomProvider {
             client_secret: resolve_secret("provider.zoom.clientSecret", &cfg.client_secret)?,
         };
         let business = cfg.plan == "business";
-        let page_size = std::env::var("ROSTER_ZOOM_PAGE_SIZE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|n| (1..=2000).contains(n))
-            .unwrap_or(300);
+        let page_size = cfg.page_size;
         Ok(ZoomProvider {
             account_id: creds.account_id.clone(),
             http: Http::new(
@@ -184,7 +181,7 @@ impl Provider for ZoomProvider {
     }
 
     fn manual_steps(&self, op: &Op) -> Option<Vec<String>> {
-        op.manual_steps()
+        manual::manual_steps(op)
     }
 
     async fn personal_contacts(

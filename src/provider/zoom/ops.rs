@@ -6,7 +6,7 @@ use super::Ids;
 use super::http::{Http, Retry};
 use super::limiter::Label;
 use crate::model::{Addon, Email, RoleName, UserType};
-use crate::plan::{Op, ProfilePatch};
+use crate::model::{Op, ProfilePatch};
 use crate::provider::ProviderError;
 use crate::provider::wire::{
     ContactGroupMember, ContactGroupPage, CreateUser, CreateUserInfo, CustomAttribute, Features,

@@ -96,21 +96,18 @@ fn migrations_are_idempotent_and_newer_schema_is_refused() {
 async fn journal_is_written_ahead_then_finished() {
     let store = SqliteStore::open_in_memory().expect("open");
     let lease = store.acquire("acme", "t", TTL).await.expect("lease");
-    let change = crate::plan::Change {
-        id: "create_user:user/a@acme.com".into(),
-        action: crate::plan::Action::CreateUser,
-        target: "user/a@acme.com".into(),
-        reason: String::new(),
-        rule: None,
-        fields: Default::default(),
-        depends_on: vec![],
-        op: crate::plan::Op::CancelInvitation {
-            email: email("a@acme.com"),
-        },
-        manual: None,
+    let id: ChangeId = "create_user:user/a@acme.com".parse().expect("id");
+    let op = Op::CancelInvitation {
+        email: email("a@acme.com"),
+    };
+    let record = JournalRecord {
+        change_id: &id,
+        action: Action::CreateUser,
+        target: &id.target,
+        op: &op,
     };
     store
-        .journal_start(&lease, "r1", &change)
+        .journal_start(&lease, "r1", &record)
         .await
         .expect("start");
     assert_eq!(
@@ -118,14 +115,14 @@ async fn journal_is_written_ahead_then_finished() {
         Outcome::Started
     );
     store
-        .journal_finish(&lease, "r1", &change.id, Outcome::Done, None)
+        .journal_finish(&lease, "r1", &id, Outcome::Done, None)
         .await
         .expect("finish");
     let j = store.journal("acme").await.expect("journal");
     assert_eq!((j.len(), j[0].outcome), (1, Outcome::Done));
     assert!(
         store
-            .journal_finish(&lease, "r1", "unknown", Outcome::Done, None)
+            .journal_finish(&lease, "r1", &other_id(), Outcome::Done, None)
             .await
             .is_err()
     );
@@ -201,8 +198,12 @@ async fn tokens_never_repeat_across_release() {
     assert!(b.token > a.token);
     assert!(matches!(
         store
-            .journal_finish(&a, "r", "c", Outcome::Done, None)
+            .journal_finish(&a, "r", &other_id(), Outcome::Done, None)
             .await,
         Err(StoreError::LeaseLost(_))
     ));
+}
+
+fn other_id() -> ChangeId {
+    "delete_group:group/never-started".parse().expect("id")
 }

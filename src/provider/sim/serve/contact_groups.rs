@@ -7,7 +7,7 @@ use super::paging::Listing;
 use super::users::find;
 use super::{AccountId, ApiError, ApiResult, Routes, Shared};
 use crate::model::Email;
-use crate::plan::Op;
+use crate::model::Op;
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimGroup};
 use crate::provider::wire::{
     ContactGroup, ContactGroupMember, ContactGroupMembers, ContactGroupMembersAdded,
@@ -169,16 +169,13 @@ pub async fn create(
         ));
     }
     let users = state.read(|c| users_of(c, &acc, &body.group_members))?;
-    let group = state.transact(&acc, |cloud, actor| {
+    let create = Op::CreateChatGroup {
+        name: body.group_name.clone(),
+        description: body.description.clone(),
+    };
+    let group = state.transact(&acc, std::slice::from_ref(&create), |cloud, actor| {
         let name = body.group_name.clone();
-        cloud.execute(
-            &acc,
-            actor,
-            &Op::CreateChatGroup {
-                name: name.clone(),
-                description: body.description.clone(),
-            },
-        )?;
+        cloud.execute(&acc, actor, &create)?;
         for (email, _) in &users {
             cloud.execute(
                 &acc,
@@ -227,7 +224,7 @@ pub async fn update(
 ) -> ApiResult<StatusCode> {
     privacy(body.privacy)?;
     let from = name_of(&state, &acc, &id)?;
-    state.transact(&acc, |cloud, _| {
+    state.transact(&acc, &[], |cloud, _| {
         let ai = cloud
             .account_index(&acc)
             .ok_or_else(|| super::no_account(&acc))?;

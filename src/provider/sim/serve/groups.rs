@@ -4,8 +4,7 @@ use super::extract::{Body, Params};
 use super::paging::Listing;
 use super::users::find;
 use super::{AccountId, ApiError, ApiResult, Routes, Shared};
-use crate::model::Email;
-use crate::plan::Op;
+use crate::model::{Email, Op};
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimGroup};
 use crate::provider::wire::{
     Admins, Group, GroupAdmin, GroupAdminPage, GroupMember, GroupMemberAction, GroupMemberPage,
@@ -182,7 +181,7 @@ pub async fn rename(
     if from == body.name {
         return Ok(StatusCode::NO_CONTENT);
     }
-    state.transact(&acc, |cloud, _| {
+    state.transact(&acc, &[], |cloud, _| {
         let ai = cloud
             .account_index(&acc)
             .ok_or_else(|| super::no_account(&acc))?;
@@ -457,7 +456,7 @@ pub async fn add_admins(
             "Validation Failed: none of the administrators is a user of this account.".into(),
         ));
     }
-    let clock = state.transact(&acc, |cloud, _| {
+    let clock = state.transact(&acc, &[], |cloud, _| {
         let ai = cloud
             .account_index(&acc)
             .ok_or_else(|| super::no_account(&acc))?;
@@ -493,7 +492,7 @@ pub async fn remove_admin(
 ) -> ApiResult<StatusCode> {
     group_name(&state, &acc, &id)?;
     let email = state.read(|c| find(c, &acc, &user).map(|u| u.email.clone()))?;
-    state.transact(&acc, |cloud, _| {
+    state.transact(&acc, &[], |cloud, _| {
         let ai = cloud
             .account_index(&acc)
             .ok_or_else(|| super::no_account(&acc))?;

@@ -21,7 +21,7 @@ use super::CloudFile;
 use super::cloud::Cloud;
 use super::engine::Actor;
 use crate::model::Email;
-use crate::plan::Op;
+use crate::model::Op;
 use crate::provider::ProviderError;
 use crate::provider::wire::ErrorBody;
 use axum::Json;
@@ -149,7 +149,7 @@ impl AppState {
     /// Runs operations as the account owner (the S2S token is the owner's), all or none,
     /// and saves the cloud.
     fn run_ops(&self, account: &str, ops: &[Op]) -> ApiResult<()> {
-        self.transact(account, |cloud, actor| {
+        self.transact(account, ops, |cloud, actor| {
             for op in ops {
                 cloud.execute(account, actor, op)?;
             }
@@ -158,10 +158,12 @@ impl AppState {
     }
 
     /// Runs `f` on a copy of the cloud as the account owner; saves and keeps the copy only
-    /// when `f` succeeds, so a refused request changes nothing.
+    /// when `f` succeeds, so a refused request changes nothing. `ops` are the operations
+    /// `f` runs: a refusal injected for one of them (`roster sim fail`) answers first.
     fn transact<T>(
         &self,
         account: &str,
+        ops: &[Op],
         f: impl FnOnce(&mut Cloud, &Actor) -> ApiResult<T>,
     ) -> ApiResult<T> {
         let mut cloud = self.lock();
@@ -172,6 +174,10 @@ impl AppState {
             email: cloud.accounts[ai].owner.clone(),
             out_of_band: false,
         };
+        if let Some(refused) = ops.iter().find_map(|op| cloud.take_fault(op)) {
+            self.file.save(&cloud).map_err(ApiError::from)?;
+            return Err(refused.into());
+        }
         let mut next = cloud.clone();
         let out = f(&mut next, &actor)?;
         self.file.save(&next).map_err(ApiError::from)?;

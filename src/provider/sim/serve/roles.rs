@@ -7,8 +7,8 @@ use super::groups::{MAX_MEMBERS, resolve_members};
 use super::paging::Listing;
 use super::users::find;
 use super::{AccountId, ApiError, ApiResult, Routes, Shared};
+use crate::model::Op;
 use crate::model::RoleName;
-use crate::plan::Op;
 use crate::provider::sim::cloud::SimAccount;
 use crate::provider::wire::{
     Members, NewRole, Role, RoleList, RoleMember, RoleMemberPage, RoleMembersAdded, RoleUpdate,
@@ -250,16 +250,13 @@ pub async fn update(
         .map(|p| p.into_iter().collect())
         .unwrap_or(current.privileges);
     let description = body.description.or(current.description);
-    state.transact(&acc, |cloud, actor| {
-        cloud.execute(
-            &acc,
-            actor,
-            &Op::UpdateRole {
-                name: name.clone(),
-                description,
-                privileges,
-            },
-        )?;
+    let op = Op::UpdateRole {
+        name: name.clone(),
+        description,
+        privileges,
+    };
+    state.transact(&acc, std::slice::from_ref(&op), |cloud, actor| {
+        cloud.execute(&acc, actor, &op)?;
         if let Some(new) = body.name.filter(|n| *n != name) {
             rename_role(cloud, &acc, &name, &new);
         }
@@ -376,19 +373,18 @@ pub async fn add_members(
         return Err(fixed_membership());
     }
     let found = state.read(|c| resolve_members(c, &acc, &body.members));
-    let (ids, clock) = state.transact(&acc, |cloud, actor| {
-        let mut ids = Vec::new();
-        for (email, uid) in &found {
-            cloud.execute(
-                &acc,
-                actor,
-                &Op::ChangeRole {
-                    email: email.clone(),
-                    to: RoleName::parse(&name),
-                },
-            )?;
-            ids.push(uid.clone());
+    let ops: Vec<Op> = found
+        .iter()
+        .map(|(email, _)| Op::ChangeRole {
+            email: email.clone(),
+            to: RoleName::parse(&name),
+        })
+        .collect();
+    let (ids, clock) = state.transact(&acc, &ops, |cloud, actor| {
+        for op in &ops {
+            cloud.execute(&acc, actor, op)?;
         }
+        let ids: Vec<String> = found.iter().map(|(_, uid)| uid.clone()).collect();
         Ok((ids, cloud.clock))
     })?;
     if ids.is_empty() {

@@ -6,7 +6,7 @@ use super::paging::Listing;
 use super::view::{attribute_key, detail as detail_view, listed};
 use super::{AccountId, ApiError, ApiResult, Routes, Shared, email_of};
 use crate::model::{Addon, Email, UserType};
-use crate::plan::{Op, ProfilePatch};
+use crate::model::{Op, ProfilePatch};
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimStatus, SimUser};
 use crate::provider::wire::{
     CreateUser, CreatedUser, EmailCheck, Features, Permissions, StatusAction, UpdateUser,
@@ -214,7 +214,7 @@ pub async fn create(
         first_name: info.first_name.clone().filter(|s| !s.is_empty()),
         last_name: info.last_name.clone().filter(|s| !s.is_empty()),
     };
-    let id = state.transact(&account, |cloud, actor| {
+    let id = state.transact(&account, std::slice::from_ref(&op), |cloud, actor| {
         cloud.execute(&account, actor, &op)?;
         let (ai, ui) = cloud
             .locate(&email)

@@ -1,13 +1,14 @@
 //! The next time-based event of an account: when, with no one touching anything, the
-//! plan would change because time passed. The daemon wakes exactly then.
+//! plan would change because time passed. The plan carries it ([`super::Plan::next_event`])
+//! and the daemon wakes exactly then, so the U8 and `expires` timing lives only here.
 //!
 //! Pure: works on the model values the planner used, on the provider's clock.
 
+use super::users::INVITATION_LIFETIME_DAYS;
 use crate::model::{Desired, DesiredStatus, LastApplied, Observed, ObservedStatus, Timestamp};
-use crate::plan::INVITATION_LIFETIME_DAYS;
 
 /// A time-based event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Due {
     /// When, on the provider's clock.
     pub at: Timestamp,

@@ -1,0 +1,51 @@
+//! The Zoom web portal steps of the operations Zoom exposes no API for (seeds 000 and
+//! 002): on this provider they become manual changes that a person makes and confirms with
+//! `roster confirm`. The simulator performs them itself and has no steps.
+
+use crate::model::Op;
+
+/// The portal steps of `op`, or `None` when Zoom has an API for it.
+///
+/// Total over [`Op`]: a new operation must say here whether Zoom has an API for it.
+pub fn manual_steps(op: &Op) -> Option<Vec<String>> {
+    let chat = "Sign in to the Zoom web portal as an admin allowed to edit chat settings; open Account Management > Chat Management > Chat Settings; find \"Link accounts to an organization\"".to_string();
+    let steps = match op {
+        Op::CreateOrganization { name } => vec![chat, "Click \"Create a new organization\"".into(), format!("Enter the organization name \"{name}\""), "Enter the email of the first account to invite (the next invite_account change), then click Create".into()],
+        Op::InviteAccount { email } => vec![chat, "Click \"Invite accounts\"".into(), format!("Enter {email} (the account's owner, or an admin allowed to edit chat settings) and send")],
+        Op::ResendAccountInvitation { email } => vec![chat, format!("In the pending invitations, click \"Resend request\" next to {email}")],
+        Op::UnlinkAccount { email } => vec![chat, format!("Click \"Unlink\" next to the account invited as {email}")],
+        Op::RequestLink { owner } => vec![chat, "Click \"Link to an existing organization\"".into(), format!("Enter the organization owner's email {owner}"), "Click \"Send link request\"".into()],
+        Op::DeleteOrganization { name } => vec![chat, format!("Delete the organization \"{name}\" (only the owning account can)")],
+        Op::RemoveExternalContact { user, contact } => vec![
+            "Sign in to the Zoom web portal as an admin; open User Management > Users".into(),
+            "Click the gear icon above the table, choose External contacts, and confirm".into(),
+            format!("Click the number in the External contacts column of {user}"),
+            format!("On the row of {contact}, click the ellipsis, then \"Remove from account\"" ),
+        ],
+        Op::CreateUser { .. }
+        | Op::ResendInvitation { .. }
+        | Op::CancelInvitation { .. }
+        | Op::UpdateProfile { .. }
+        | Op::ChangeUserType { .. }
+        | Op::ChangeRole { .. }
+        | Op::AssignAddon { .. }
+        | Op::RemoveAddon { .. }
+        | Op::SetGroup { .. }
+        | Op::AddChatGroup { .. }
+        | Op::RemoveChatGroup { .. }
+        | Op::DeactivateUser { .. }
+        | Op::ActivateUser { .. }
+        | Op::DisassociateUser { .. }
+        | Op::DeleteUser { .. }
+        | Op::CreateGroup { .. }
+        | Op::DeleteGroup { .. }
+        | Op::CreateChatGroup { .. }
+        | Op::DeleteChatGroup { .. }
+        | Op::CreateRole { .. }
+        | Op::UpdateRole { .. }
+        | Op::DeleteRole { .. }
+        | Op::RequestExternalContact { .. }
+        | Op::ReplacePersonalContacts { .. } => return None,
+    };
+    Some(steps)
+}
