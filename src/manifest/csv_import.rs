@@ -2,7 +2,8 @@
 //! spreadsheet shows it (the header is row 1) and the column.
 
 use super::fields::{self, Fields, Sink};
-use super::kinds::{FileCtx, Raw, RawUser, UserFields, read_defaults};
+use super::kinds::read_defaults;
+use super::raw::{FileCtx, Raw, RawUser, UserFields};
 use super::tree::{Node, Pos};
 use crate::model::{Addon, Email, RoleName, Rule, UserType};
 
