@@ -212,12 +212,12 @@ fn add_user(cx: &mut Ctx<'_>, pools: &mut Pools, du: &DesiredUser, target: &Obje
     };
     let mut c = NewChange::new(Phase::Add, action, target, reason, op)
         .rule(rule)
-        .field("type", Value::Null, json(user_type));
+        .field(UserField::Type.as_str(), Value::Null, json(user_type));
     if let Some(n) = &du.spec.first_name {
-        c = c.field("firstName", Value::Null, json(n));
+        c = c.field(UserField::FirstName.as_str(), Value::Null, json(n));
     }
     if let Some(n) = &du.spec.last_name {
-        c = c.field("lastName", Value::Null, json(n));
+        c = c.field(UserField::LastName.as_str(), Value::Null, json(n));
     }
     let id = cx.push(c);
     if user_type == UserType::Licensed {
@@ -272,10 +272,10 @@ fn pending_fields(cx: &Ctx<'_>, du: &DesiredUser, ou: Option<&ObservedUser>) -> 
         }
     }
     if s.manager.is_some() {
-        out.push("manager".into());
+        out.push(UserField::Manager.as_str().into());
     }
     if s.custom_attributes.as_ref().is_some_and(|m| !m.is_empty()) {
-        out.push("customAttributes".into());
+        out.push(UserField::CustomAttributes.as_str().into());
     }
     let _ = cx;
     out
@@ -333,7 +333,7 @@ fn pending_user(
         .rule(Rule::U8)
         .field("invitedAt", json(sent), json(cx.now));
         if was != user_type {
-            c = c.field("type", json(was), json(user_type));
+            c = c.field(UserField::Type.as_str(), json(was), json(user_type));
         }
         let id = cx.push(c);
         match (was == UserType::Licensed, user_type == UserType::Licensed) {
@@ -388,41 +388,38 @@ fn inactive_user(cx: &mut Ctx<'_>, du: &DesiredUser, ou: &ObservedUser, target: 
     }
 }
 
+/// The declared fields a deactivated user does not have yet, in plan display order.
 fn differing_fields(du: &DesiredUser, ou: &ObservedUser) -> Vec<&'static str> {
+    UserField::ALL
+        .into_iter()
+        .filter(|f| differs(du, ou, *f))
+        .map(UserField::as_str)
+        .collect()
+}
+
+/// Whether the manifest names `field` with a value the observed user does not hold.
+fn differs(du: &DesiredUser, ou: &ObservedUser, field: UserField) -> bool {
     let d = &du.spec;
     let o = &ou.spec;
-    let mut out = Vec::new();
-    macro_rules! cmp {
-        ($f:ident, $name:expr) => {
-            if d.$f.is_some() && d.$f != o.$f {
-                out.push($name);
-            }
-        };
+    fn named_and_differs<T: PartialEq>(d: &Option<T>, o: &Option<T>) -> bool {
+        d.is_some() && d != o
     }
-    cmp!(first_name, "firstName");
-    cmp!(last_name, "lastName");
-    cmp!(user_type, "type");
-    cmp!(role, "role");
-    cmp!(department, "department");
-    cmp!(job_title, "jobTitle");
-    cmp!(location, "location");
-    cmp!(manager, "manager");
-    if d.group.as_ref().is_some_and(|g| !ou.groups.contains(g)) {
-        out.push("group");
+    match field {
+        UserField::FirstName => named_and_differs(&d.first_name, &o.first_name),
+        UserField::LastName => named_and_differs(&d.last_name, &o.last_name),
+        UserField::Type => named_and_differs(&d.user_type, &o.user_type),
+        UserField::Addons => named_and_differs(&d.addons, &o.addons),
+        UserField::Role => named_and_differs(&d.role, &o.role),
+        UserField::Group => d.group.as_ref().is_some_and(|g| !ou.groups.contains(g)),
+        UserField::ChatGroups => named_and_differs(&d.chat_groups, &o.chat_groups),
+        UserField::Department => named_and_differs(&d.department, &o.department),
+        UserField::Manager => named_and_differs(&d.manager, &o.manager),
+        UserField::JobTitle => named_and_differs(&d.job_title, &o.job_title),
+        UserField::Location => named_and_differs(&d.location, &o.location),
+        // Not reported while deactivated (as before this table existed): attribute
+        // keys are diffed one by one once the user is active again.
+        UserField::CustomAttributes => false,
     }
-    if d.chat_groups
-        .as_ref()
-        .is_some_and(|c| Some(c) != o.chat_groups.as_ref())
-    {
-        out.push("chatGroups");
-    }
-    if d.addons
-        .as_ref()
-        .is_some_and(|a| Some(a) != o.addons.as_ref())
-    {
-        out.push("addons");
-    }
-    out
 }
 
 fn editable(cx: &Ctx<'_>, f: UserField) -> bool {
@@ -494,11 +491,11 @@ fn edit_user(
     ) {
         Decision::Keep => {}
         Decision::Set(v) => {
-            c = c.field("manager", json(&o.manager), json(&v));
+            c = c.field(UserField::Manager.as_str(), json(&o.manager), json(&v));
             patch.manager = Some(Some(v));
         }
         Decision::Clear => {
-            c = c.field("manager", json(&o.manager), Value::Null);
+            c = c.field(UserField::Manager.as_str(), json(&o.manager), Value::Null);
             patch.manager = Some(None);
         }
         Decision::DriftKept { observed } => drift.push(format!("manager is now {observed}")),
@@ -533,7 +530,7 @@ fn edit_user(
             }
         }
         if &after != om {
-            c = c.field("customAttributes", json(om), json(&after));
+            c = c.field(UserField::CustomAttributes.as_str(), json(om), json(&after));
             patch.custom_attributes = Some(after);
         }
     }
@@ -581,7 +578,7 @@ fn edit_user(
                         },
                     )
                     .rule(Rule::U2)
-                    .field("type", json(from), json(to)),
+                    .field(UserField::Type.as_str(), json(from), json(to)),
                 );
                 match (from == UserType::Licensed, upgrade) {
                     (false, true) => pools.consume_licence(id, du.source.clone(), target),
@@ -644,7 +641,7 @@ fn edit_user(
             )
             .rule(Rule::U3)
             .part(a.as_str())
-            .field("addons", json(&have), json(a.as_str())),
+            .field(UserField::Addons.as_str(), json(&have), json(a.as_str())),
         );
         pools.free_addon(a, id);
     }
@@ -662,7 +659,7 @@ fn edit_user(
             )
             .rule(Rule::U3)
             .part(a.as_str())
-            .field("addons", json(&have), json(a.as_str())),
+            .field(UserField::Addons.as_str(), json(&have), json(a.as_str())),
         );
         pools.consume_addon(a, id, du.source.clone(), target);
     }
@@ -704,7 +701,7 @@ fn edit_user(
                             remove_from,
                         },
                     )
-                    .field("group", json(&o.group), json(&g))
+                    .field(UserField::Group.as_str(), json(&o.group), json(&g))
                     .after(dep),
                 );
             }
@@ -724,7 +721,11 @@ fn edit_user(
                             remove_from,
                         },
                     )
-                    .field("group", json(&o.group), Value::Null),
+                    .field(
+                        UserField::Group.as_str(),
+                        json(&o.group),
+                        Value::Null,
+                    ),
                 );
             }
         }
@@ -746,7 +747,7 @@ fn edit_user(
                 },
             )
             .part(&g)
-            .field("chatGroups", json(&g), Value::Null),
+            .field(UserField::ChatGroups.as_str(), json(&g), Value::Null),
         );
     }
     for g in add {
@@ -764,7 +765,7 @@ fn edit_user(
                     },
                 )
                 .part(&g)
-                .field("chatGroups", Value::Null, json(&g))
+                .field(UserField::ChatGroups.as_str(), Value::Null, json(&g))
                 .after(dep),
             );
         }
@@ -885,7 +886,11 @@ fn change_role(
                 },
             )
             .rule(Rule::U7)
-            .field("role", json(from.as_str()), json(to.as_str()))
+            .field(
+                UserField::Role.as_str(),
+                json(from.as_str()),
+                json(to.as_str()),
+            )
             .after(dep),
         ),
     )
