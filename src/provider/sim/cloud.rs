@@ -4,7 +4,7 @@
 //! The same shape is the seed file (YAML, most fields optional) and the persisted state
 //! (`state/sim.json`), so `roster sim show` prints exactly what a seed can say.
 
-use crate::model::{AccountPlan, Addon, Email, Seats, Timestamp, UserType};
+use crate::model::{AccountPlan, Addon, Email, RoleName, Seats, Timestamp, UserType};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -231,9 +231,9 @@ pub struct SimUser {
     /// Licence type (U2).
     #[serde(rename = "type", default = "basic")]
     pub user_type: UserType,
-    /// `owner`, `admin`, `member` or a custom role name (U7).
-    #[serde(default = "member")]
-    pub role: String,
+    /// The role (U7), written as its name: `owner`, `admin`, `member` or a custom role.
+    #[serde(default = "member", with = "role_text")]
+    pub role: RoleName,
     /// Add-ons held (U3).
     #[serde(default)]
     pub addons: BTreeSet<Addon>,
@@ -282,8 +282,23 @@ fn basic() -> UserType {
     UserType::Basic
 }
 
-fn member() -> String {
-    "member".into()
+fn member() -> RoleName {
+    RoleName::Member
+}
+
+/// A role on disk is its name as text (`role: admin`, `role: Helpdesk`), as seeds write
+/// it, not `RoleName`'s own serde form (`{custom: Helpdesk}`).
+mod role_text {
+    use crate::model::RoleName;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(role: &RoleName, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(role.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<RoleName, D::Error> {
+        String::deserialize(d).map(|name| RoleName::parse(&name))
+    }
 }
 
 impl SimUser {
@@ -314,7 +329,7 @@ impl SimUser {
 
     /// Owner or admin.
     pub fn is_admin_level(&self) -> bool {
-        self.role == "owner" || self.role == "admin"
+        self.role.is_admin_level()
     }
 }
 
@@ -414,7 +429,7 @@ impl Cloud {
                 let needs_sent = u.status == SimStatus::Pending && u.invited_at.is_none();
                 let needs_kind = u.status == SimStatus::Pending && u.invite.is_none();
                 if is_owner {
-                    self.accounts[ai].users[ui].role = "owner".into();
+                    self.accounts[ai].users[ui].role = RoleName::Owner;
                 }
                 if needs_id {
                     let id = self.fresh_id("u");

@@ -9,7 +9,7 @@ use super::engine::Actor;
 use crate::model::Op;
 use crate::model::{
     ContactState, Email, LinkState, ObservedOrganization, OrgMember, OrgObservation,
-    PersonalContact, Rule, StoredContact,
+    PersonalContact, RoleName, Rule, StoredContact,
 };
 use crate::provider::ProviderError;
 use std::collections::BTreeMap;
@@ -42,7 +42,7 @@ fn account_by_admin_email(cloud: &Cloud, email: &Email) -> Option<String> {
         .find(|a| {
             &a.owner == email
                 || a.users.iter().any(|u| {
-                    &u.email == email && u.role == "admin" && u.status == SimStatus::Active
+                    &u.email == email && u.role == RoleName::Admin && u.status == SimStatus::Active
                 })
         })
         .map(|a| a.id.clone())

@@ -3,7 +3,7 @@
 //! either changes the cloud and logs it, or changes nothing and returns the error.
 
 use super::cloud::{Cloud, InviteKind, LogEntry, SimAccount, SimStatus, SimUser};
-use crate::model::{Addon, Email, Rule, UserType};
+use crate::model::{Addon, Email, RoleName, Rule, UserType};
 use crate::model::{Op, ProfilePatch};
 use crate::provider::ProviderError;
 
@@ -138,13 +138,13 @@ impl SimAccount {
                 ),
             ));
         };
-        if u.role == "owner" {
-            return Ok((true, true));
-        }
-        if u.role == "admin" {
-            return Ok((true, false));
-        }
-        match self.roles.iter().find(|r| r.name == u.role) {
+        let custom = match &u.role {
+            RoleName::Owner => return Ok((true, true)),
+            RoleName::Admin => return Ok((true, false)),
+            RoleName::Member => None,
+            RoleName::Custom(name) => self.roles.iter().find(|r| &r.name == name),
+        };
+        match custom {
             Some(r) if r.privileges.iter().any(|p| p.starts_with("user:")) => {
                 Ok((true, r.privileges.contains("role:edit")))
             }
@@ -154,7 +154,8 @@ impl SimAccount {
                 Rule::U1,
                 format!(
                     "{} holds role {} and has no user management privilege.",
-                    actor.email, u.role
+                    actor.email,
+                    u.role.as_str()
                 ),
             )),
         }
@@ -420,8 +421,7 @@ impl Cloud {
             Op::ChangeRole { email, to } => {
                 let a = &mut self.accounts[ai];
                 let i = a.active_index(email, "a role")?;
-                let to = to.as_str().to_string();
-                if *email == owner || a.users[i].role == "owner" {
+                if *email == owner || a.users[i].role == RoleName::Owner {
                     return Err(refuse(
                         400,
                         200,
@@ -429,22 +429,25 @@ impl Cloud {
                         "The account owner's role cannot be changed.",
                     ));
                 }
-                if to == "owner" {
-                    return Err(refuse(
-                        400,
-                        200,
-                        Rule::U7,
-                        "Ownership cannot be given through a role change.",
-                    ));
+                match to {
+                    RoleName::Owner => {
+                        return Err(refuse(
+                            400,
+                            200,
+                            Rule::U7,
+                            "Ownership cannot be given through a role change.",
+                        ));
+                    }
+                    RoleName::Custom(name) if !a.roles.iter().any(|r| &r.name == name) => {
+                        return Err(ProviderError::api(
+                            404,
+                            1034,
+                            format!("Role does not exist: {name}."),
+                        ));
+                    }
+                    RoleName::Admin | RoleName::Member | RoleName::Custom(_) => {}
                 }
-                if to != "admin" && to != "member" && !a.roles.iter().any(|r| r.name == to) {
-                    return Err(ProviderError::api(
-                        404,
-                        1034,
-                        format!("Role does not exist: {to}."),
-                    ));
-                }
-                let touches_admin = to == "admin" || a.users[i].role == "admin";
+                let touches_admin = *to == RoleName::Admin || a.users[i].role == RoleName::Admin;
                 if touches_admin && !can_edit_admins {
                     return Err(refuse(
                         403,
@@ -460,7 +463,7 @@ impl Cloud {
                 Ok((
                     "change_role".into(),
                     email.to_string(),
-                    Some(format!("role={to}")),
+                    Some(format!("role={}", to.as_str())),
                 ))
             }
             Op::AssignAddon { email, addon } => {
@@ -610,7 +613,7 @@ impl Cloud {
             Op::DeleteUser { email } => {
                 let a = &mut self.accounts[ai];
                 let i = a.user_index(email)?;
-                if a.users[i].role == "owner" {
+                if a.users[i].role == RoleName::Owner {
                     return Err(refuse(
                         400,
                         200,
@@ -645,7 +648,7 @@ impl Cloud {
                 let id = self.fresh_id("r");
                 let a = self.account_mut(account)?;
                 if a.roles.iter().any(|r| &r.name == name)
-                    || ["owner", "admin", "member"].contains(&name.as_str())
+                    || !matches!(RoleName::parse(name), RoleName::Custom(_))
                 {
                     return Err(ProviderError::api(
                         409,
@@ -696,7 +699,10 @@ impl Cloud {
                     .ok_or_else(|| {
                         ProviderError::api(404, 1034, format!("Role does not exist: {name}."))
                     })?;
-                if a.users.iter().any(|u| &u.role == name) {
+                if a.users
+                    .iter()
+                    .any(|u| matches!(&u.role, RoleName::Custom(n) if n == name))
+                {
                     return Err(ProviderError::api(
                         400,
                         300,

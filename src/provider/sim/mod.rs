@@ -176,7 +176,7 @@ impl SimProvider {
 fn empty_account(id: &str, owner: &Email) -> SimAccount {
     let mut u = SimUser::new(owner.clone());
     u.user_type = crate::model::UserType::Licensed;
-    u.role = "owner".into();
+    u.role = crate::model::RoleName::Owner;
     SimAccount {
         id: id.to_string(),
         owner: owner.clone(),

@@ -12,34 +12,40 @@ use axum::Json;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 
-const BUILT_IN: [(&str, &str, &str); 3] = [
-    ("0", "Owner", "owner"),
-    ("1", "Admin", "admin"),
-    ("2", "Member", "member"),
+/// Zoom's built-in roles: id, display name, role.
+const BUILT_IN: [(&str, &str, RoleName); 3] = [
+    ("0", "Owner", RoleName::Owner),
+    ("1", "Admin", RoleName::Admin),
+    ("2", "Member", RoleName::Member),
 ];
 
-/// The id of the role a user holds (`owner`, `admin`, `member` or a custom name).
-pub fn role_id(a: &SimAccount, role: &str) -> String {
+/// The id of the role a user holds.
+pub fn role_id(a: &SimAccount, role: &RoleName) -> String {
     BUILT_IN
         .iter()
-        .find(|(_, _, r)| *r == role)
+        .find(|(_, _, r)| r == role)
         .map(|(id, _, _)| id.to_string())
         .or_else(|| {
             a.roles
                 .iter()
-                .find(|r| r.name == role)
+                .find(|r| r.name == role.as_str())
                 .map(|r| r.id.clone())
         })
         .unwrap_or_default()
 }
 
-/// The role name roster uses for a role id.
-fn role_name(a: &SimAccount, id: &str) -> ApiResult<String> {
+/// The role of a role id.
+fn role_name(a: &SimAccount, id: &str) -> ApiResult<RoleName> {
     BUILT_IN
         .iter()
         .find(|(i, _, _)| *i == id)
-        .map(|(_, _, r)| r.to_string())
-        .or_else(|| a.roles.iter().find(|r| r.id == id).map(|r| r.name.clone()))
+        .map(|(_, _, r)| r.clone())
+        .or_else(|| {
+            a.roles
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| RoleName::Custom(r.name.clone()))
+        })
         .ok_or_else(|| ApiError(404, 1034, format!("Role does not exist: {id}.")))
 }
 
@@ -54,8 +60,8 @@ fn with_account<T>(
     })
 }
 
-fn count(a: &SimAccount, role: &str) -> u32 {
-    a.users.iter().filter(|u| u.role == role).count() as u32
+fn count(a: &SimAccount, role: &RoleName) -> u32 {
+    a.users.iter().filter(|u| &u.role == role).count() as u32
 }
 
 /// `GET /roles` (not paginated).
@@ -80,7 +86,7 @@ pub async fn list(
             name: r.name.clone(),
             description: r.description.clone(),
             role_type: Some("common".into()),
-            total_members: count(a, &r.name),
+            total_members: count(a, &RoleName::Custom(r.name.clone())),
             privileges: None,
         }));
         Ok(Json(RoleList {
@@ -98,7 +104,7 @@ pub async fn detail(
 ) -> ApiResult<Json<Role>> {
     with_account(&state, &acc, |a| {
         let name = role_name(a, &id)?;
-        let custom = a.roles.iter().find(|r| r.name == name);
+        let custom = a.roles.iter().find(|r| r.name == name.as_str());
         Ok(Json(Role {
             id: id.clone(),
             name: custom.map(|r| r.name.clone()).unwrap_or_else(|| {
@@ -140,7 +146,9 @@ pub async fn create(
             privileges,
         }],
     )?;
-    let id = with_account(&state, &acc, |a| Ok(role_id(a, &body.name)))?;
+    let id = with_account(&state, &acc, |a| {
+        Ok(role_id(a, &RoleName::Custom(body.name.clone())))
+    })?;
     Ok((StatusCode::CREATED, Json(Role { id, ..body })))
 }
 
@@ -156,7 +164,7 @@ pub async fn update(
     state.run_ops(
         &acc,
         &[Op::UpdateRole {
-            name,
+            name: name.as_str().to_string(),
             description: body.description,
             privileges,
         }],
@@ -171,7 +179,12 @@ pub async fn remove(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let name = with_account(&state, &acc, |a| role_name(a, &id))?;
-    state.run_ops(&acc, &[Op::DeleteRole { name }])?;
+    state.run_ops(
+        &acc,
+        &[Op::DeleteRole {
+            name: name.as_str().to_string(),
+        }],
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -206,7 +219,7 @@ pub async fn add_members(
         ));
     }
     let name = with_account(&state, &acc, |a| role_name(a, &id))?;
-    if name == "owner" || name == "member" {
+    if matches!(name, RoleName::Owner | RoleName::Member) {
         return Err(ApiError(
             400,
             300,
@@ -230,7 +243,7 @@ pub async fn add_members(
         .iter()
         .map(|e| Op::ChangeRole {
             email: e.clone(),
-            to: RoleName::parse(&name),
+            to: name.clone(),
         })
         .collect();
     state.run_ops(&acc, &ops)?;
@@ -250,7 +263,7 @@ pub async fn remove_member(
     Path((id, member)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let name = with_account(&state, &acc, |a| role_name(a, &id))?;
-    if name == "owner" || name == "member" {
+    if matches!(name, RoleName::Owner | RoleName::Member) {
         return Err(ApiError(
             400,
             300,
