@@ -499,3 +499,27 @@ fn roles_are_typed_in_memory_and_plain_names_on_disk() {
     let back: Cloud = serde_json::from_value(json).expect("state reloads");
     assert_eq!(back, c);
 }
+
+#[test]
+fn u2_a_resend_refused_for_want_of_a_seat_keeps_the_pending_invitation() {
+    let mut c = cloud();
+    c.execute(
+        "acme",
+        &owner(),
+        &create("lic@acme.com", UserType::Licensed),
+    )
+    .expect("the second licensed seat");
+    let before = c.clone();
+    let resend = Op::ResendInvitation {
+        email: e("pend@acme.com"),
+        user_type: UserType::Licensed,
+        first_name: None,
+        last_name: None,
+    };
+    assert_eq!(
+        code(c.execute("acme", &owner(), &resend)),
+        (2034, Some(Rule::U2))
+    );
+    assert_eq!(c, before, "a refused resend changes nothing");
+    assert!(user(&c, "acme", "pend@acme.com").is_some());
+}
