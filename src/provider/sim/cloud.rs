@@ -4,6 +4,7 @@
 //! The same shape is the seed file (YAML, most fields optional) and the persisted state
 //! (`state/sim.json`), so `roster sim show` prints exactly what a seed can say.
 
+pub use super::log::LogEntry;
 use crate::model::{AccountPlan, Addon, Email, RoleName, Seats, Timestamp, UserType};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -348,25 +349,6 @@ pub struct Individual {
     /// Family name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-}
-
-/// One change made in the cloud.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LogEntry {
-    /// Simulated time.
-    pub at: Timestamp,
-    /// Account id (empty for individuals).
-    pub account: String,
-    /// Who acted (roster's actor, or the user themself out of band).
-    pub actor: String,
-    /// What was done (`create_user`, `invite_user`, `resend_invitation`, …).
-    pub action: String,
-    /// On what (an email, a group or role name).
-    pub target: String,
-    /// Details (fields changed, new values).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
 }
 
 impl Cloud {

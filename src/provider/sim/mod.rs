@@ -6,6 +6,7 @@
 pub mod cloud;
 mod contacts;
 pub mod engine;
+pub mod log;
 mod observe;
 pub mod oob;
 pub mod serve;
@@ -100,7 +101,7 @@ pub fn read_seed(path: &Path) -> Result<Cloud, ProviderError> {
         }
     }
     cloud.normalize();
-    cloud.record("", "seed", "seed", &path.display().to_string(), None);
+    cloud.record("", "seed", "seed", None, Some(path.display().to_string()));
     Ok(cloud)
 }
 

@@ -145,13 +145,8 @@ pub fn advance_clock(cloud: &mut Cloud, by: &str) -> Result<(), ProviderError> {
     let d = parse_offset(by)
         .ok_or_else(|| bad(format!("clock {by}: expected +Nd, +Nh or +Nm (e.g. +31d)")))?;
     cloud.clock += d;
-    cloud.record(
-        "",
-        "clock",
-        "advance_clock",
-        by,
-        Some(cloud.clock.to_rfc3339()),
-    );
+    let detail = format!("{by}, now {}", cloud.clock.to_rfc3339());
+    cloud.record("", "clock", "advance_clock", None, Some(detail));
     cloud.expire_invitations();
     Ok(())
 }
@@ -194,6 +189,7 @@ pub fn add_individual(
         first_name,
         last_name,
     });
-    cloud.record("", email.as_str(), "sign_up", email.as_str(), None);
+    let target = Some(crate::model::ObjectRef::User(email.clone()));
+    cloud.record("", email.as_str(), "sign_up", target, None);
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! (`roster sim accept-contact`, `decline-contact`), and removal.
 
 use super::{Done, refuse};
-use crate::model::{ContactState, Email, Rule};
+use crate::model::{ContactState, Email, ObjectRef, Rule};
 use crate::provider::ProviderError;
 use crate::provider::sim::cloud::{Cloud, ContactRequest, SimStatus};
 use crate::provider::sim::engine::Actor;
@@ -68,7 +68,13 @@ impl Cloud {
         Ok(Done {
             detail: (!has_zoom)
                 .then(|| "no Zoom account: invited to join Zoom first (K2)".to_string()),
-            ..Done::new("request_external_contact", format!("{user}->{contact}"))
+            ..Done::new(
+                "request_external_contact",
+                ObjectRef::ExternalContact {
+                    user: user.clone(),
+                    contact: contact.clone(),
+                },
+            )
         })
     }
 
@@ -103,7 +109,10 @@ impl Cloud {
             .retain(|r| !(&r.from == user && &r.to == contact));
         Ok(Done::new(
             "remove_external_contact",
-            format!("{user}->{contact}"),
+            ObjectRef::ExternalContact {
+                user: user.clone(),
+                contact: contact.clone(),
+            },
         ))
     }
 
@@ -152,7 +161,11 @@ impl Cloud {
         } else {
             "decline_contact"
         };
-        self.record(&account, to.as_str(), action, from.as_str(), None);
+        let target = ObjectRef::ExternalContact {
+            user: from.clone(),
+            contact: to.clone(),
+        };
+        self.record(&account, to.as_str(), action, Some(target), None);
         Ok(())
     }
 
@@ -175,7 +188,7 @@ impl Cloud {
             &account,
             actor.email.as_str(),
             done.action,
-            &done.target,
+            Some(done.target),
             done.detail,
         );
         Ok(())

@@ -96,19 +96,10 @@ impl Cloud {
                 members: members.iter().cloned().collect(),
             }),
         }
-        self.record(
-            account,
-            "user",
-            "channel",
-            name,
-            Some(
-                members
-                    .iter()
-                    .map(|m| m.to_string())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-        );
+        // A channel is not an object roster manages: its name goes in the detail.
+        let members: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+        let detail = format!("{name}: {}", members.join(","));
+        self.record(account, "user", "channel", None, Some(detail));
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! approve-link`, `decline-link`, `approve-invitation`, `approve-join`).
 
 use super::{Done, account_by_admin_email, check_admin, org_of, refuse};
-use crate::model::{Email, LinkState, Rule};
+use crate::model::{Email, LinkState, ObjectRef, Rule};
 use crate::provider::ProviderError;
 use crate::provider::sim::cloud::{Cloud, SimLink, SimOrgInvitation, SimOrganization};
 use crate::provider::sim::engine::Actor;
@@ -28,7 +28,10 @@ impl Cloud {
             invitations: Vec::new(),
             join_requests: Vec::new(),
         });
-        Ok(Done::new("create_organization", name))
+        Ok(Done::new(
+            "create_organization",
+            ObjectRef::Organization(name.to_string()),
+        ))
     }
 
     /// O5: invites the account `email` owns or administers; from a linked account the
@@ -67,6 +70,10 @@ impl Cloud {
             ));
         }
         let owner = org.owner_account == account;
+        let member = ObjectRef::OrgMember {
+            organization: org.name.clone(),
+            email: email.clone(),
+        };
         org.invitations.push(SimOrgInvitation {
             email: email.clone(),
             from_account: account,
@@ -82,7 +89,7 @@ impl Cloud {
         } else {
             "waiting for the organization owner (O4)"
         };
-        Ok(Done::new("invite_account", email.as_str()).detail(detail))
+        Ok(Done::new("invite_account", member).detail(detail))
     }
 
     /// O6: the owner sends a pending invitation again.
@@ -100,7 +107,10 @@ impl Cloud {
             .find(|i| &i.email == email && i.state == LinkState::Sent)
             .ok_or_else(|| refuse(404, Rule::O6, format!("No pending invitation for {email}.")))?;
         inv.sent_at = Some(now);
-        Ok(Done::new("resend_account_invitation", email.as_str()))
+        Ok(Done::new(
+            "resend_account_invitation",
+            self.member(oi, email),
+        ))
     }
 
     /// O6: the owner unlinks an account, or withdraws its invitation.
@@ -122,7 +132,7 @@ impl Cloud {
                 format!("No account linked or invited as {email}."),
             ));
         }
-        Ok(Done::new("unlink_account", email.as_str()))
+        Ok(Done::new("unlink_account", self.member(oi, email)))
     }
 
     /// O7: an account in no organization asks to join the one `owner` owns.
@@ -150,7 +160,10 @@ impl Cloud {
         if !org.join_requests.contains(&account) {
             org.join_requests.push(account);
         }
-        Ok(Done::new("request_link", owner.as_str()))
+        Ok(Done::new(
+            "request_link",
+            ObjectRef::Organization(owner.to_string()),
+        ))
     }
 
     /// O3: only the account that created the organization deletes it.
@@ -180,7 +193,18 @@ impl Cloud {
         }
         check_admin(&self.accounts[ai], actor, Rule::O3)?;
         self.organizations.remove(oi);
-        Ok(Done::new("delete_organization", name))
+        Ok(Done::new(
+            "delete_organization",
+            ObjectRef::Organization(name.to_string()),
+        ))
+    }
+
+    /// The key of `email`'s membership of organization `oi`.
+    fn member(&self, oi: usize, email: &Email) -> ObjectRef {
+        ObjectRef::OrgMember {
+            organization: self.organizations[oi].name.clone(),
+            email: email.clone(),
+        }
     }
 
     /// O2: `account` must belong to no organization; `why` words the refusal with the
@@ -248,7 +272,13 @@ impl Cloud {
             via: email.clone(),
         });
         let name = org.name.clone();
-        self.record(&target, email.as_str(), "approve_link", &name, None);
+        self.record(
+            &target,
+            email.as_str(),
+            "approve_link",
+            Some(ObjectRef::Organization(name.clone())),
+            None,
+        );
         Ok(name)
     }
 
@@ -257,7 +287,13 @@ impl Cloud {
         let (oi, ii) = self.find_invitation(email)?;
         self.organizations[oi].invitations.remove(ii);
         let name = self.organizations[oi].name.clone();
-        self.record("", email.as_str(), "decline_link", &name, None);
+        self.record(
+            "",
+            email.as_str(),
+            "decline_link",
+            Some(ObjectRef::Organization(name.clone())),
+            None,
+        );
         Ok(name)
     }
 
@@ -276,7 +312,8 @@ impl Cloud {
         inv.state = LinkState::Sent;
         inv.sent_at = Some(now);
         let owner = self.organizations[oi].owner_account.clone();
-        self.record(&owner, "owner", "approve_invitation", email.as_str(), None);
+        let member = self.member(oi, email);
+        self.record(&owner, "owner", "approve_invitation", Some(member), None);
         Ok(self.organizations[oi].name.clone())
     }
 
@@ -309,7 +346,13 @@ impl Cloud {
             via: owner,
         });
         let name = org.name.clone();
-        self.record(account, "owner", "approve_join", &name, None);
+        self.record(
+            account,
+            "owner",
+            "approve_join",
+            Some(ObjectRef::Organization(name.clone())),
+            None,
+        );
         Ok(name)
     }
 
@@ -331,7 +374,7 @@ impl Cloud {
             account,
             actor.email.as_str(),
             done.action,
-            &done.target,
+            Some(done.target),
             done.detail,
         );
         Ok(())

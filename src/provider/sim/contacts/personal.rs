@@ -2,7 +2,7 @@
 //! updating and deleting, all checked before anything changes.
 
 use super::{Done, MAX_PERSONAL_CONTACTS, refuse, validate_contact};
-use crate::model::{Email, PersonalContact, Rule, StoredContact};
+use crate::model::{Email, ObjectRef, PersonalContact, Rule, StoredContact};
 use crate::provider::ProviderError;
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimStatus};
 
@@ -37,14 +37,19 @@ impl Cloud {
                 contact: c.clone(),
             });
         }
-        Ok(
-            Done::new("replace_personal_contacts", format!("{user}/{group}")).detail(format!(
-                "+{} ~{} -{}",
-                add.len(),
-                update.len(),
-                delete.len()
-            )),
+        Ok(Done::new(
+            "replace_personal_contacts",
+            ObjectRef::PersonalContacts {
+                user: user.clone(),
+                group: group.to_string(),
+            },
         )
+        .detail(format!(
+            "+{} ~{} -{}",
+            add.len(),
+            update.len(),
+            delete.len()
+        )))
     }
 }
 

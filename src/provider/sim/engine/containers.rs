@@ -1,7 +1,7 @@
 //! Groups, chat groups and custom roles: created, updated and deleted by name.
 
 use super::Done;
-use crate::model::RoleName;
+use crate::model::{ObjectRef, RoleName};
 use crate::provider::ProviderError;
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimGroup, SimRole};
 use std::collections::BTreeSet;
@@ -38,12 +38,11 @@ impl Cloud {
             name: name.to_string(),
             description: description.clone(),
         });
-        let action = if chat {
-            "create_chat_group"
+        Ok(if chat {
+            Done::new("create_chat_group", ObjectRef::ChatGroup(name.to_string()))
         } else {
-            "create_group"
-        };
-        Ok(Done::new(action, name))
+            Done::new("create_group", ObjectRef::Group(name.to_string()))
+        })
     }
 
     /// Creates a custom role; 1224 when the name is taken or built in.
@@ -71,7 +70,7 @@ impl Cloud {
             description: description.clone(),
             privileges: privileges.clone(),
         });
-        Ok(Done::new("create_role", name))
+        Ok(Done::new("create_role", ObjectRef::Role(name.to_string())))
     }
 }
 
@@ -95,12 +94,11 @@ impl SimAccount {
                 u.groups.remove(name);
             }
         }
-        let action = if chat {
-            "delete_chat_group"
+        Ok(if chat {
+            Done::new("delete_chat_group", ObjectRef::ChatGroup(name.to_string()))
         } else {
-            "delete_group"
-        };
-        Ok(Done::new(action, name))
+            Done::new("delete_group", ObjectRef::Group(name.to_string()))
+        })
     }
 
     /// Replaces a custom role's description and privileges.
@@ -117,7 +115,7 @@ impl SimAccount {
             .ok_or_else(|| role_not_found(name))?;
         r.description = description.clone();
         r.privileges = privileges.clone();
-        Ok(Done::new("update_role", name))
+        Ok(Done::new("update_role", ObjectRef::Role(name.to_string())))
     }
 
     /// Deletes a custom role nobody holds.
@@ -139,6 +137,6 @@ impl SimAccount {
             ));
         }
         self.roles.remove(i);
-        Ok(Done::new("delete_role", name))
+        Ok(Done::new("delete_role", ObjectRef::Role(name.to_string())))
     }
 }

@@ -2,7 +2,7 @@
 //! and group and chat group memberships.
 
 use super::{Actor, Done, refuse};
-use crate::model::{Addon, Email, ProfilePatch, RoleName, Rule, UserType};
+use crate::model::{Addon, Email, ObjectRef, ProfilePatch, RoleName, Rule, UserType};
 use crate::provider::ProviderError;
 use crate::provider::sim::cloud::{SimAccount, SimUser};
 use std::collections::BTreeSet;
@@ -38,7 +38,7 @@ impl SimAccount {
         apply_patch(&mut self.users[i], patch);
         Ok(Done {
             detail,
-            ..Done::new("update_user", email.as_str())
+            ..Done::new("update_user", ObjectRef::User(email.clone()))
         })
     }
 
@@ -51,7 +51,10 @@ impl SimAccount {
         let i = self.editable_index(email)?;
         self.check_type(email, to)?;
         self.users[i].user_type = to;
-        Ok(Done::new("change_user_type", email.as_str()).detail(format!("type={}", to.as_str())))
+        Ok(
+            Done::new("change_user_type", ObjectRef::User(email.clone()))
+                .detail(format!("type={}", to.as_str())),
+        )
     }
 
     /// U7: the owner's role is fixed and ownership is not a role; only the owner or a role
@@ -103,7 +106,8 @@ impl SimAccount {
             ));
         }
         self.users[i].role = to.clone();
-        Ok(Done::new("change_role", email.as_str()).detail(format!("role={}", to.as_str())))
+        Ok(Done::new("change_role", ObjectRef::User(email.clone()))
+            .detail(format!("role={}", to.as_str())))
     }
 
     /// U3: an add-on needs a free seat.
@@ -115,7 +119,7 @@ impl SimAccount {
         let i = self.active_index(email, "an add-on")?;
         self.check_addon(email, addon)?;
         self.users[i].addons.insert(addon);
-        Ok(Done::new("assign_addon", email.as_str()).detail(addon.as_str()))
+        Ok(Done::new("assign_addon", ObjectRef::User(email.clone())).detail(addon.as_str()))
     }
 
     /// U3: the seat is freed.
@@ -126,7 +130,7 @@ impl SimAccount {
     ) -> Result<Done, ProviderError> {
         let i = self.active_index(email, "an add-on")?;
         self.users[i].addons.remove(&addon);
-        Ok(Done::new("remove_addon", email.as_str()).detail(addon.as_str()))
+        Ok(Done::new("remove_addon", ObjectRef::User(email.clone())).detail(addon.as_str()))
     }
 
     /// Moves the user out of `remove_from` and into `group` (which must exist).
@@ -155,7 +159,7 @@ impl SimAccount {
         }
         Ok(Done {
             detail: group.cloned(),
-            ..Done::new("set_group", email.as_str())
+            ..Done::new("set_group", ObjectRef::User(email.clone()))
         })
     }
 
@@ -174,7 +178,7 @@ impl SimAccount {
             ));
         }
         self.users[i].chat_groups.insert(group.to_string());
-        Ok(Done::new("add_chat_group", email.as_str()).detail(group))
+        Ok(Done::new("add_chat_group", ObjectRef::User(email.clone())).detail(group))
     }
 
     /// Takes the user out of a chat group.
@@ -185,7 +189,7 @@ impl SimAccount {
     ) -> Result<Done, ProviderError> {
         let i = self.active_index(email, "a chat group")?;
         self.users[i].chat_groups.remove(group);
-        Ok(Done::new("remove_chat_group", email.as_str()).detail(group))
+        Ok(Done::new("remove_chat_group", ObjectRef::User(email.clone())).detail(group))
     }
 }
 

@@ -12,8 +12,8 @@ mod edits;
 mod users;
 
 use super::cloud::{Cloud, LogEntry, SimAccount, SimStatus, SimUser};
-use crate::model::Op;
 use crate::model::{Addon, Email, RoleName, Rule, UserType};
+use crate::model::{ObjectRef, Op};
 use crate::provider::ProviderError;
 
 /// U8: invitations expire this many days after they were sent.
@@ -56,16 +56,16 @@ pub(super) struct Done {
     /// The log's action (`create_user`, `invite_user`, …).
     pub action: &'static str,
     /// On what.
-    pub target: String,
+    pub target: ObjectRef,
     /// Details (fields changed, new values).
     pub detail: Option<String>,
 }
 
 impl Done {
-    pub(super) fn new(action: &'static str, target: impl Into<String>) -> Done {
+    pub(super) fn new(action: &'static str, target: ObjectRef) -> Done {
         Done {
             action,
-            target: target.into(),
+            target,
             detail: None,
         }
     }
@@ -247,7 +247,7 @@ impl Cloud {
         account: &str,
         actor: &str,
         action: &str,
-        target: &str,
+        target: Option<ObjectRef>,
         detail: Option<String>,
     ) {
         self.log.push(LogEntry {
@@ -255,7 +255,7 @@ impl Cloud {
             account: account.to_string(),
             actor: actor.to_string(),
             action: action.to_string(),
-            target: target.to_string(),
+            target,
             detail,
         });
     }
@@ -281,7 +281,7 @@ impl Cloud {
             account,
             actor.email.as_str(),
             done.action,
-            &done.target,
+            Some(done.target),
             done.detail,
         );
         Ok(())

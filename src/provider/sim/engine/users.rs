@@ -3,7 +3,7 @@
 //! (U7, U13).
 
 use super::{Done, INVITATION_DAYS, refuse};
-use crate::model::{Email, Rule, UserType};
+use crate::model::{Email, ObjectRef, Rule, UserType};
 use crate::provider::ProviderError;
 use crate::provider::sim::cloud::{Cloud, Individual, InviteKind, SimAccount, SimStatus, SimUser};
 
@@ -57,7 +57,8 @@ impl Cloud {
             Some(InviteKind::Activation) | None => "create_user",
         };
         a.users.push(u);
-        Ok(Done::new(action, email.as_str()).detail(format!("type={}", user_type.as_str())))
+        Ok(Done::new(action, ObjectRef::User(email.clone()))
+            .detail(format!("type={}", user_type.as_str())))
     }
 
     /// U8: Zoom has no resend endpoint: the pending user is disassociated and created
@@ -86,7 +87,10 @@ impl Cloud {
         }
         a.expired_invitations.remove(email);
         a.users.push(u);
-        Ok(Done::new("resend_invitation", email.as_str()))
+        Ok(Done::new(
+            "resend_invitation",
+            ObjectRef::User(email.clone()),
+        ))
     }
 
     /// U13: an unlinked user becomes an individual Zoom user again, keeping their data
@@ -111,7 +115,10 @@ impl Cloud {
                 last_name: u.last_name,
             });
         }
-        Ok(Done::new("disassociate_user", email.as_str()))
+        Ok(Done::new(
+            "disassociate_user",
+            ObjectRef::User(email.clone()),
+        ))
     }
 
     /// U8: pending invitations older than 30 days leave the pending list.
@@ -138,7 +145,7 @@ impl Cloud {
                 &account,
                 "zoom",
                 "invitation_expired",
-                email.as_str(),
+                Some(ObjectRef::User(email)),
                 Some("U8: 30 days".into()),
             );
         }
@@ -172,7 +179,7 @@ impl Cloud {
             &target,
             email.as_str(),
             "accept_invitation",
-            email.as_str(),
+            Some(ObjectRef::User(email.clone())),
             None,
         );
         Ok(target)
@@ -242,7 +249,7 @@ impl Cloud {
             &target,
             email.as_str(),
             "decline_invitation",
-            email.as_str(),
+            Some(ObjectRef::User(email.clone())),
             None,
         );
         Ok(target)
@@ -271,7 +278,10 @@ impl SimAccount {
             ));
         }
         self.users.remove(i);
-        Ok(Done::new("cancel_invitation", email.as_str()))
+        Ok(Done::new(
+            "cancel_invitation",
+            ObjectRef::User(email.clone()),
+        ))
     }
 
     /// U13: an active member stops being able to sign in (U7: admins' status is fixed).
@@ -294,7 +304,7 @@ impl SimAccount {
             ));
         }
         self.users[i].status = SimStatus::Inactive;
-        Ok(Done::new("deactivate_user", email.as_str()))
+        Ok(Done::new("deactivate_user", ObjectRef::User(email.clone())))
     }
 
     /// U13: a deactivated user signs in again; a licensed one takes a seat back (U2).
@@ -320,7 +330,7 @@ impl SimAccount {
             ));
         }
         self.users[i].status = SimStatus::Active;
-        Ok(Done::new("activate_user", email.as_str()))
+        Ok(Done::new("activate_user", ObjectRef::User(email.clone())))
     }
 
     /// U13: the user and their data go (U7: never the owner; pending users are
@@ -344,6 +354,6 @@ impl SimAccount {
             ));
         }
         self.users.remove(i);
-        Ok(Done::new("delete_user", email.as_str()))
+        Ok(Done::new("delete_user", ObjectRef::User(email.clone())))
     }
 }
