@@ -12,6 +12,21 @@ use crate::provider::zoom::limiter::Label;
 use reqwest::Method;
 use std::collections::BTreeSet;
 
+/// The id of an object whose create went through with its answer lost, as the look-up
+/// found it; `None` (logged) when Zoom does not list it yet: the id stays unknown, so an
+/// operation that needs it fails until the next refresh reads it, instead of sending an
+/// empty id.
+fn lost_answer_id(what: &str, name: &str, found: Option<String>) -> Option<String> {
+    if found.is_none() {
+        tracing::warn!(
+            what,
+            name,
+            "created, but Zoom does not list it yet: its id is looked up by the next refresh"
+        );
+    }
+    found.filter(|id| !id.is_empty())
+}
+
 /// `POST /groups`.
 pub(super) async fn create_group(http: &Http, name: &str) -> Result<LearntId, ProviderError> {
     let body = to_json(NewGroup {
@@ -22,8 +37,8 @@ pub(super) async fn create_group(http: &Http, name: &str) -> Result<LearntId, Pr
     })
     .await?;
     let id = match answer {
-        Some(a) => a.json::<Group>()?.id,
-        None => find_group_id(http, name).await?.unwrap_or_default(),
+        Some(a) => Some(a.json::<Group>()?.id).filter(|id| !id.is_empty()),
+        None => lost_answer_id("group", name, find_group_id(http, name).await?),
     };
     Ok(Some((Learnt::Group, name.to_string(), id)))
 }
@@ -50,8 +65,8 @@ pub(super) async fn create_chat_group(
     })
     .await?;
     let id = match answer {
-        Some(a) => a.json::<ContactGroup>()?.group_id,
-        None => find_chat_group_id(http, name).await?.unwrap_or_default(),
+        Some(a) => Some(a.json::<ContactGroup>()?.group_id).filter(|id| !id.is_empty()),
+        None => lost_answer_id("chat group", name, find_chat_group_id(http, name).await?),
     };
     Ok(Some((Learnt::ChatGroup, name.to_string(), id)))
 }
@@ -89,8 +104,8 @@ pub(super) async fn create_role(
     })
     .await?;
     let id = match answer {
-        Some(a) => a.json::<Role>()?.id,
-        None => find_role_id(http, name).await?.unwrap_or_default(),
+        Some(a) => Some(a.json::<Role>()?.id).filter(|id| !id.is_empty()),
+        None => lost_answer_id("role", name, find_role_id(http, name).await?),
     };
     Ok(Some((Learnt::Role, name.to_string(), id)))
 }

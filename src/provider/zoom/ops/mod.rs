@@ -34,8 +34,9 @@ pub enum Learnt {
     Role,
 }
 
-/// What an operation learnt: the kind and name of what it created, and its id.
-pub type LearntId = Option<(Learnt, String, String)>;
+/// What an operation learnt: the kind and name of what it created, and its id (`None`:
+/// created, but the id is unknown until the next refresh).
+pub type LearntId = Option<(Learnt, String, Option<String>)>;
 
 fn user_key(ids: &Ids, email: &Email) -> String {
     ids.users
