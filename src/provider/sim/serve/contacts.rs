@@ -2,7 +2,7 @@
 //! `/chat/users/{userId}/invitations` (a contact request, K2).
 
 use super::users::find;
-use super::{AccountId, ApiError, ApiResult, Shared};
+use super::{AccountId, ApiError, ApiResult, Shared, account_of};
 use crate::model::Op;
 use crate::model::StoredContact;
 use crate::provider::wire::{ContactInvitation, PersonalContactBody, PersonalContactList};
@@ -19,7 +19,7 @@ fn email_and_group(
 ) -> ApiResult<(crate::model::Email, String, StoredContact)> {
     state.read(|c| {
         let u = find(c, acc, user_id)?;
-        let a = &c.accounts[c.account_index(acc).unwrap_or_default()];
+        let a = account_of(c, acc)?;
         a.personal_contacts
             .get(&u.email)
             .and_then(|groups| {
@@ -43,7 +43,7 @@ pub async fn list(
 ) -> ApiResult<Json<PersonalContactList>> {
     state.read(|c| {
         let u = find(c, &acc, &user_id)?;
-        let a = &c.accounts[c.account_index(&acc).unwrap_or_default()];
+        let a = account_of(c, &acc)?;
         let contacts = a
             .personal_contacts
             .get(&u.email)
@@ -83,13 +83,15 @@ pub async fn add(
         }],
     )?;
     let id = state.read(|c| {
-        let a = &c.accounts[c.account_index(&acc).unwrap_or_default()];
-        a.personal_contacts
-            .get(&email)
-            .and_then(|g| g.get(&body.group_name))
-            .and_then(|l| l.last())
-            .map(|s| s.id.clone())
-    });
+        Ok::<_, ApiError>(
+            account_of(c, &acc)?
+                .personal_contacts
+                .get(&email)
+                .and_then(|g| g.get(&body.group_name))
+                .and_then(|l| l.last())
+                .map(|s| s.id.clone()),
+        )
+    })?;
     Ok((
         StatusCode::CREATED,
         Json(PersonalContactBody { id, ..body }),

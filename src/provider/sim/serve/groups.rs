@@ -2,7 +2,7 @@
 //! the successor of the retired IM groups).
 
 use super::users::find;
-use super::{AccountId, ApiError, ApiResult, Shared, page_size};
+use super::{AccountId, ApiError, ApiResult, Shared, account_of, no_account, page_size};
 use crate::model::Op;
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimGroup};
 use crate::provider::wire::{
@@ -20,9 +20,7 @@ pub const MAX_MEMBERS: usize = 30;
 const MAX_CONTACT_MEMBERS: usize = 50;
 
 fn account(cloud: &Cloud, id: &str) -> ApiResult<usize> {
-    cloud
-        .account_index(id)
-        .ok_or_else(|| ApiError(404, 2001, "Account does not exist.".into()))
+    cloud.account_index(id).ok_or_else(|| no_account(id))
 }
 
 fn group_by_id<'a>(groups: &'a [SimGroup], id: &str) -> ApiResult<&'a SimGroup> {
@@ -99,13 +97,15 @@ pub async fn create(
         }],
     )?;
     let id = state.read(|c| {
-        c.accounts[c.account_index(&acc).unwrap_or_default()]
-            .groups
-            .iter()
-            .find(|g| g.name == body.name)
-            .map(|g| g.id.clone())
-            .unwrap_or_default()
-    });
+        Ok::<_, ApiError>(
+            account_of(c, &acc)?
+                .groups
+                .iter()
+                .find(|g| g.name == body.name)
+                .map(|g| g.id.clone())
+                .unwrap_or_default(),
+        )
+    })?;
     Ok((
         StatusCode::CREATED,
         Json(Group {
@@ -142,9 +142,9 @@ pub async fn members(
 ) -> ApiResult<Json<serde_json::Value>> {
     let name = group_name(&state, &acc, &id, false)?;
     let members: Vec<serde_json::Value> = state.read(|c| {
-        let a = &c.accounts[c.account_index(&acc).unwrap_or_default()];
-        a.users.iter().filter(|u| u.groups.contains(&name)).map(|u| serde_json::json!({"id": u.id, "email": u.email.as_str(), "first_name": u.first_name, "last_name": u.last_name, "type": u.user_type.zoom_code()})).collect()
-    });
+        let a = account_of(c, &acc)?;
+        Ok::<_, ApiError>(a.users.iter().filter(|u| u.groups.contains(&name)).map(|u| serde_json::json!({"id": u.id, "email": u.email.as_str(), "first_name": u.first_name, "last_name": u.last_name, "type": u.user_type.zoom_code()})).collect())
+    })?;
     Ok(Json(
         serde_json::json!({"members": members, "total_records": members.len(), "next_page_token": ""}),
     ))
@@ -273,13 +273,15 @@ pub async fn chat_create(
         }],
     )?;
     let id = state.read(|c| {
-        c.accounts[c.account_index(&acc).unwrap_or_default()]
-            .chat_groups
-            .iter()
-            .find(|g| g.name == body.group_name)
-            .map(|g| g.id.clone())
-            .unwrap_or_default()
-    });
+        Ok::<_, ApiError>(
+            account_of(c, &acc)?
+                .chat_groups
+                .iter()
+                .find(|g| g.name == body.group_name)
+                .map(|g| g.id.clone())
+                .unwrap_or_default(),
+        )
+    })?;
     Ok((
         StatusCode::CREATED,
         Json(ContactGroup {
@@ -313,13 +315,7 @@ pub async fn chat_members(
     let size = page_size(q.get("page_size"), 10, 50)?;
     let name = group_name(&state, &acc, &id, true)
         .map_err(|_| ApiError(400, 300, format!("Contact group does not exist: {id}.")))?;
-    let all = state.read(|c| {
-        members_of(
-            &c.accounts[c.account_index(&acc).unwrap_or_default()],
-            &name,
-            true,
-        )
-    });
+    let all = state.read(|c| account_of(c, &acc).map(|a| members_of(a, &name, true)))?;
     let (group_members, next) = state.page(
         format!("contact-members:{acc}:{id}:{size}"),
         &all,

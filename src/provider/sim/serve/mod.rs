@@ -8,10 +8,12 @@ mod contacts;
 mod faults;
 mod groups;
 mod roles;
+#[cfg(test)]
+mod tests;
 mod users;
 
 use super::CloudFile;
-use super::cloud::Cloud;
+use super::cloud::{Cloud, SimAccount};
 use super::engine::Actor;
 use crate::model::Email;
 use crate::model::Op;
@@ -125,6 +127,26 @@ impl From<ProviderError> for ApiError {
 #[derive(Debug, Clone)]
 pub struct AccountId(pub String);
 
+/// The account a token was issued for. A token can outlive its account (an owner who
+/// accepts an invitation elsewhere takes their emptied account with them, I3): such a
+/// request is refused as Zoom refuses a bad token (401, code 124), never served from
+/// another account.
+pub fn account_of<'a>(cloud: &'a Cloud, id: &str) -> ApiResult<&'a SimAccount> {
+    cloud
+        .account_index(id)
+        .map(|i| &cloud.accounts[i])
+        .ok_or_else(|| no_account(id))
+}
+
+/// 401/124: the token's account is gone.
+fn no_account(id: &str) -> ApiError {
+    ApiError(
+        401,
+        124,
+        format!("Invalid access token: its account {id} no longer exists."),
+    )
+}
+
 type ApiResult<T> = Result<T, ApiError>;
 
 impl AppState {
@@ -138,7 +160,7 @@ impl AppState {
         let mut cloud = self.lock();
         let ai = cloud
             .account_index(account)
-            .ok_or_else(|| ApiError(404, 2001, format!("Account does not exist: {account}.")))?;
+            .ok_or_else(|| no_account(account))?;
         let actor = Actor {
             email: cloud.accounts[ai].owner.clone(),
             out_of_band: false,
@@ -394,6 +416,10 @@ async fn front_door(State(state): State<Shared>, mut req: Request, next: Next) -
         record(401, None);
         return ApiError(401, 124, "Invalid access token.".into()).into_response();
     };
+    if let Err(e) = state.read(|c| account_of(c, &account).map(|_| ())) {
+        record(401, None);
+        return e.into_response();
+    }
     let label = Label::of(&method, route.as_deref().unwrap_or(&path));
     let plan = state.read(|c| c.account_index(&account).map(|i| c.accounts[i].plan));
     if let Some(reason) = state.faults.throttle(&account, label, plan) {

@@ -3,7 +3,7 @@
 
 use super::groups::MAX_MEMBERS;
 use super::users::find;
-use super::{AccountId, ApiError, ApiResult, Shared};
+use super::{AccountId, ApiError, ApiResult, Shared, account_of};
 use crate::model::Op;
 use crate::model::RoleName;
 use crate::provider::sim::cloud::SimAccount;
@@ -54,10 +54,7 @@ fn with_account<T>(
     acc: &str,
     f: impl FnOnce(&SimAccount) -> ApiResult<T>,
 ) -> ApiResult<T> {
-    state.read(|c| match c.account_index(acc) {
-        Some(i) => f(&c.accounts[i]),
-        None => Err(ApiError(404, 2001, "Account does not exist.".into())),
-    })
+    state.read(|c| f(account_of(c, acc)?))
 }
 
 fn count(a: &SimAccount, role: &RoleName) -> u32 {

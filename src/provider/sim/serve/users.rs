@@ -1,9 +1,9 @@
 //! `/users…`: list, create, read, update, remove, status and add-on settings.
 
-use super::{AccountId, ApiError, ApiResult, Shared, email_of, page_size};
+use super::{AccountId, ApiError, ApiResult, Shared, account_of, email_of, page_size};
 use crate::model::{Addon, Email, UserType};
 use crate::model::{Op, ProfilePatch};
-use crate::provider::sim::cloud::{Cloud, SimStatus, SimUser};
+use crate::provider::sim::cloud::{Cloud, SimAccount, SimStatus, SimUser};
 use crate::provider::wire::{
     CreateUser, CustomAttribute, EmailCheck, Features, ListedUser, StatusAction, UpdateUser,
     UserDetail, UserPage, UserSettings,
@@ -15,10 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 /// The user `user_id` (an id or an email) of `account`; 1120 for an expired invitation.
 pub fn find<'a>(cloud: &'a Cloud, account: &str, user_id: &str) -> ApiResult<&'a SimUser> {
-    let ai = cloud
-        .account_index(account)
-        .ok_or_else(|| ApiError(404, 2001, "Account does not exist.".into()))?;
-    let a = &cloud.accounts[ai];
+    let a = account_of(cloud, account)?;
     let lower = user_id.to_ascii_lowercase();
     if let Some(u) = a
         .users
@@ -45,8 +42,7 @@ fn user_email(state: &Shared, account: &str, user_id: &str) -> ApiResult<Email> 
     state.read(|c| find(c, account, user_id).map(|u| u.email.clone()))
 }
 
-fn listed(cloud: &Cloud, account: &str, u: &SimUser, with_attributes: bool) -> ListedUser {
-    let a = &cloud.accounts[cloud.account_index(account).unwrap_or_default()];
+fn listed(a: &SimAccount, u: &SimUser, with_attributes: bool) -> ListedUser {
     ListedUser {
         id: u.id.clone(),
         email: u.email.to_string(),
@@ -112,14 +108,15 @@ pub async fn list(
         .get("include_fields")
         .is_some_and(|f| f.split(',').any(|x| x == "custom_attributes"));
     let all: Vec<ListedUser> = state.read(|c| {
-        let ai = c.account_index(&account).unwrap_or_default();
-        c.accounts[ai]
-            .users
-            .iter()
-            .filter(|u| u.status == wanted)
-            .map(|u| listed(c, &account, u, with_attributes))
-            .collect()
-    });
+        let a = account_of(c, &account)?;
+        Ok::<_, ApiError>(
+            a.users
+                .iter()
+                .filter(|u| u.status == wanted)
+                .map(|u| listed(a, u, with_attributes))
+                .collect(),
+        )
+    })?;
     let key = format!("users:{account}:{status}:{size}:{with_attributes}");
     let (users, next) = state.page(
         key,
