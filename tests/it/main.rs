@@ -9,4 +9,5 @@ mod example;
 mod harness;
 mod org;
 mod regress;
+mod surface;
 mod validate;
