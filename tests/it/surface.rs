@@ -510,3 +510,57 @@ fn manual_changes_pending_on_zoom_degrade_the_account_until_confirmed() {
         Some("0")
     );
 }
+
+#[test]
+fn the_kubernetes_example_mounts_the_token_and_uses_flags_the_daemon_has() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/deploy");
+    let text = std::fs::read_to_string(root.join("kubernetes.yaml")).expect("kubernetes.yaml");
+    let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).expect("yaml"))
+        .collect();
+    let deployment = docs
+        .iter()
+        .find(|d| d["kind"] == "Deployment")
+        .expect("a Deployment");
+    let pod = &deployment["spec"]["template"]["spec"];
+    let roster = pod["containers"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == "roster")
+        .expect("the roster container");
+    let args: Vec<&str> = roster["args"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_str())
+        .collect();
+    let help = Workspace::empty()
+        .run_plain(&["daemon", "--help"])
+        .expect_code(0);
+    for flag in args.iter().filter(|a| a.starts_with("--")) {
+        let name = flag.split('=').next().unwrap_or(flag);
+        assert!(help.stdout.contains(name), "{name} is not a daemon flag");
+    }
+    let token = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--operator-token-file="))
+        .expect("the operator token comes from a file");
+    let mounted = roster["volumeMounts"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .any(|m| {
+            m["mountPath"]
+                .as_str()
+                .is_some_and(|p| token.starts_with(p))
+        });
+    assert!(mounted, "{token} is on a mounted volume");
+    let policy = std::fs::read_to_string(root.join("networkpolicy.yaml")).expect("policy");
+    let policy: serde_yaml::Value = serde_yaml::from_str(&policy).expect("yaml");
+    assert_eq!(policy["kind"], "NetworkPolicy");
+    assert_eq!(
+        policy["spec"]["podSelector"]["matchLabels"]["app"],
+        "roster"
+    );
+}
