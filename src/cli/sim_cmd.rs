@@ -9,21 +9,6 @@ use std::path::{Path, PathBuf};
 /// `roster sim` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum SimCommand {
-    /// Refuse the next operations of one action with Zoom's error (an injected fault, on
-    /// the embedded provider and on `sim serve` alike).
-    Fail {
-        /// The action, as plans name it (`request_external_contact`, `invite_account`, …).
-        action: String,
-        /// How many operations to refuse.
-        #[arg(long, default_value_t = 1)]
-        times: u32,
-        /// HTTP status of the refusal.
-        #[arg(long, default_value_t = 400)]
-        status: u16,
-        /// Zoom error code of the refusal.
-        #[arg(long, default_value_t = 300)]
-        code: i64,
-    },
     /// Replace the simulated cloud with a seed file (YAML).
     Seed {
         /// Seed file.
@@ -138,6 +123,21 @@ pub enum SimCommand {
         /// Family name.
         #[arg(long)]
         last_name: Option<String>,
+    },
+    /// Refuse the next operations of one action with Zoom's error (an injected fault, on
+    /// the embedded provider and on `sim serve` alike).
+    Fail {
+        /// The action, as plans name it (`request_external_contact`, `invite_account`, …).
+        action: String,
+        /// How many operations to refuse.
+        #[arg(long, default_value_t = 1)]
+        times: u32,
+        /// HTTP status of the refusal.
+        #[arg(long, default_value_t = 400)]
+        status: u16,
+        /// Zoom error code of the refusal.
+        #[arg(long, default_value_t = 300)]
+        code: i64,
     },
 }
 
