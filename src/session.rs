@@ -77,6 +77,7 @@ pub fn open_provider(desired: &Desired, state: &Path) -> Result<Arc<dyn Provider
                 &desired.account.owner,
                 cfg.seed.as_deref(),
                 cfg.act_as.clone(),
+                cfg.latency,
             )?;
             Ok(Arc::new(p))
         }

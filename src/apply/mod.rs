@@ -371,12 +371,11 @@ async fn send(
             .await?;
         tracing::info!(change = %c.id, "applying");
     }
-    let results = match unit.as_slice() {
-        [(_, only)] => vec![provider.execute(&only.op).await],
-        _ => {
-            let ops: Vec<_> = unit.iter().map(|(_, c)| c.op.clone()).collect();
-            provider.execute_batch(&ops).await
-        }
+    let results = if let [(_, only)] = unit.as_slice() {
+        vec![provider.execute(&only.op).await]
+    } else {
+        let ops: Vec<_> = unit.iter().map(|(_, c)| c.op.clone()).collect();
+        provider.execute_batch(&ops).await
     };
     let mut out = Vec::with_capacity(unit.len());
     for (n, (i, c)) in unit.iter().enumerate() {

@@ -124,6 +124,21 @@ pub enum SimCommand {
         #[arg(long)]
         last_name: Option<String>,
     },
+    /// Refuse the next operations of one action with Zoom's error (an injected fault, on
+    /// the embedded provider and on `sim serve` alike).
+    Fail {
+        /// The action, as plans name it (`request_external_contact`, `invite_account`, …).
+        action: String,
+        /// How many operations to refuse.
+        #[arg(long, default_value_t = 1)]
+        times: u32,
+        /// HTTP status of the refusal.
+        #[arg(long, default_value_t = 400)]
+        status: u16,
+        /// Zoom error code of the refusal.
+        #[arg(long, default_value_t = 300)]
+        code: i64,
+    },
 }
 
 /// `roster sim serve` options.
@@ -320,6 +335,29 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
             println!(
                 "Channel {name} in {account}: {} member(s) added.",
                 members.len()
+            );
+        }
+        SimCommand::Fail {
+            action,
+            times,
+            status,
+            code,
+        } => {
+            let action = crate::model::Action::parse(&action).ok_or_else(|| {
+                ProviderError::Config(format!(
+                    "{action}: not an action name (see `roster plan --format json`, e.g. request_external_contact)"
+                ))
+            })?;
+            let mut cloud = load(&file, state_dir)?;
+            cloud.faults.push(crate::provider::sim::cloud::SimFault {
+                action,
+                times,
+                status,
+                code,
+            });
+            file.save(&cloud)?;
+            println!(
+                "The next {times} {action} operation(s) will be refused with {status}/{code}."
             );
         }
         SimCommand::Directory { email: raw } => {

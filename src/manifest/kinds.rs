@@ -402,6 +402,7 @@ fn read_provider(f: &Fields<'_>, file: &FileCtx<'_>, sink: &mut Sink<'_>) -> Pro
                     "tokenUrl",
                     "plan",
                     "rateShare",
+                    "pageSize",
                 ],
             ) else {
                 return ProviderConfig::Sim(SimConfig::default());
@@ -438,6 +439,16 @@ fn read_provider(f: &Fields<'_>, file: &FileCtx<'_>, sink: &mut Sink<'_>) -> Pro
                     "provider.zoom.rateShare must be above 0 and at most 1",
                 );
             }
+            let page_size = z
+                .get("pageSize")
+                .and_then(|n| fields::number(sink, n, "pageSize"))
+                .unwrap_or(300.0);
+            if !(page_size.fract() == 0.0 && (1.0..=2000.0).contains(&page_size)) {
+                sink.format(
+                    z.get("pageSize").map(|n| n.pos).unwrap_or(z.pos),
+                    "provider.zoom.pageSize must be a whole number from 1 to 2000 (Zoom's page_size)",
+                );
+            }
             match (account_id, client_id, client_secret) {
                 (Some(account_id), Some(client_id), Some(client_secret)) => {
                     ProviderConfig::Zoom(ZoomConfig {
@@ -452,14 +463,19 @@ fn read_provider(f: &Fields<'_>, file: &FileCtx<'_>, sink: &mut Sink<'_>) -> Pro
                             .unwrap_or_else(|| "https://zoom.us/oauth/token".into()),
                         plan,
                         rate_share,
+                        page_size: page_size.clamp(1.0, 2000.0) as u32,
                     })
                 }
                 _ => ProviderConfig::Sim(SimConfig::default()),
             }
         }
         (Some(s), None) => {
-            let Some(s) = Fields::new(s, sink, "provider.sim", &["seed", "accountId", "actAs"])
-            else {
+            let Some(s) = Fields::new(
+                s,
+                sink,
+                "provider.sim",
+                &["seed", "accountId", "actAs", "latencyMs"],
+            ) else {
                 return ProviderConfig::Sim(SimConfig::default());
             };
             let seed = s.text(sink, "seed").map(|p| file.dir.join(p));
@@ -475,6 +491,7 @@ fn read_provider(f: &Fields<'_>, file: &FileCtx<'_>, sink: &mut Sink<'_>) -> Pro
                 seed,
                 account_id: s.text(sink, "accountId"),
                 act_as: s.get("actAs").and_then(|n| fields::email(sink, n, "actAs")),
+                latency: sim_latency(sink, s.get("latencyMs")),
             })
         }
         (None, None) => ProviderConfig::Sim(SimConfig::default()),
@@ -724,4 +741,19 @@ fn read_account(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut R
         },
         attribute_pos,
     ));
+}
+
+/// `provider.sim.latencyMs`: how long each simulated operation takes (Zoom's latency; tests
+/// use it to act while an apply is under way).
+fn sim_latency(sink: &mut Sink<'_>, n: Option<&Node>) -> Option<std::time::Duration> {
+    let n = n?;
+    let ms = fields::number(sink, n, "latencyMs")?;
+    if !(ms.fract() == 0.0 && (0.0..=600_000.0).contains(&ms)) {
+        sink.format(
+            n.pos,
+            "provider.sim.latencyMs must be a whole number of milliseconds from 0 to 600000",
+        );
+        return None;
+    }
+    Some(std::time::Duration::from_millis(ms as u64)).filter(|d| !d.is_zero())
 }

@@ -139,6 +139,8 @@ pub struct SimConfig {
     pub account_id: Option<String>,
     /// Who roster acts as in the simulator (defaults to the owner): U1/U7 checks.
     pub act_as: Option<Email>,
+    /// How long each operation takes (`latencyMs`), standing for Zoom's latency.
+    pub latency: Option<std::time::Duration>,
 }
 
 /// A secret reference: never an inline value (manifests.md, Secrets).
@@ -167,6 +169,8 @@ pub struct ZoomConfig {
     pub plan: String,
     /// Share of the account's rate limits roster may use (0 < share ≤ 1).
     pub rate_share: f64,
+    /// `page_size` of list calls (`pageSize`, 1..=2000; default 300).
+    pub page_size: u32,
 }
 
 /// Defaults applied to users that do not say (U2, U10).

@@ -408,6 +408,46 @@ impl Action {
     }
 }
 
+impl Op {
+    /// The plan action this operation carries out (the simulator's injected faults and
+    /// logs name operations by it).
+    pub fn action(&self) -> Action {
+        match self {
+            Op::CreateUser { .. } => Action::CreateUser,
+            Op::ResendInvitation { .. } => Action::ResendInvitation,
+            Op::CancelInvitation { .. } => Action::CancelInvitation,
+            Op::UpdateProfile { .. } => Action::UpdateUser,
+            Op::ChangeUserType { .. } => Action::ChangeUserType,
+            Op::ChangeRole { .. } => Action::ChangeRole,
+            Op::AssignAddon { .. } => Action::AssignAddon,
+            Op::RemoveAddon { .. } => Action::RemoveAddon,
+            Op::SetGroup { .. } => Action::SetGroup,
+            Op::AddChatGroup { .. } => Action::AddChatGroup,
+            Op::RemoveChatGroup { .. } => Action::RemoveChatGroup,
+            Op::DeactivateUser { .. } => Action::DeactivateUser,
+            Op::ActivateUser { .. } => Action::ActivateUser,
+            Op::DisassociateUser { .. } => Action::DisassociateUser,
+            Op::DeleteUser { .. } => Action::DeleteUser,
+            Op::CreateGroup { .. } => Action::CreateGroup,
+            Op::DeleteGroup { .. } => Action::DeleteGroup,
+            Op::CreateChatGroup { .. } => Action::CreateChatGroup,
+            Op::DeleteChatGroup { .. } => Action::DeleteChatGroup,
+            Op::CreateRole { .. } => Action::CreateRole,
+            Op::UpdateRole { .. } => Action::UpdateRole,
+            Op::DeleteRole { .. } => Action::DeleteRole,
+            Op::CreateOrganization { .. } => Action::CreateOrganization,
+            Op::InviteAccount { .. } => Action::InviteAccount,
+            Op::ResendAccountInvitation { .. } => Action::ResendAccountInvitation,
+            Op::UnlinkAccount { .. } => Action::UnlinkAccount,
+            Op::RequestLink { .. } => Action::RequestLink,
+            Op::DeleteOrganization { .. } => Action::DeleteOrganization,
+            Op::RequestExternalContact { .. } => Action::RequestExternalContact,
+            Op::RemoveExternalContact { .. } => Action::RemoveExternalContact,
+            Op::ReplacePersonalContacts { .. } => Action::ReplacePersonalContacts,
+        }
+    }
+}
+
 /// Operations that go to the provider in one call: Zoom takes up to 30 users per role
 /// assignment or group addition.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

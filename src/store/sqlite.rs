@@ -232,7 +232,7 @@ fn check_lease(tx: &rusqlite::Transaction<'_>, lease: &Lease) -> Result<(), Stor
         .map_err(db)?;
     match row {
         Some((token, 0)) if token == lease.token => Ok(()),
-        _ => Err(StoreError::LeaseLost(lease.account.clone())),
+        Some(_) | None => Err(StoreError::LeaseLost(lease.account.clone())),
     }
 }
 

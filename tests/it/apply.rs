@@ -288,10 +288,10 @@ fn kill_9_during_apply_then_rerun_converges_without_duplicate_invitations() {
         users.push_str(&format!("---\nkind: User\nemail: {e}\n"));
     }
     ws.write("users.yaml", &users);
+    ws.sim_latency("account.yaml", 300);
     let mut child = ws
         .cmd(&["apply", "--auto-approve", "--concurrency", "1"])
         .arg(&ws.manifests)
-        .env("ROSTER_SIM_OP_DELAY_MS", "300")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -5,7 +5,7 @@ use crate::harness::{Daemon, Workspace};
 use std::path::Path;
 use std::time::Duration;
 
-const SEED: &str = r#"clock: 2026-11-01T09:00:00Z
+pub(crate) const SEED: &str = r#"clock: 2026-11-01T09:00:00Z
 accounts:
   - id: acme
     owner: owner@acme.com
@@ -22,7 +22,7 @@ accounts:
 "#;
 
 /// Never fires during a test (1 January, midnight).
-const YEARLY: &str = "0 0 0 1 1 *";
+pub(crate) const YEARLY: &str = "0 0 0 1 1 *";
 
 fn account(resync: &str) -> String {
     format!(
@@ -37,7 +37,7 @@ fn users(ann_department: &str) -> String {
     )
 }
 
-fn small(resync: &str) -> Workspace {
+pub(crate) fn small(resync: &str) -> Workspace {
     let ws = Workspace::empty();
     ws.write("seed.yaml", SEED);
     ws.write("account.yaml", &account(resync));
@@ -45,7 +45,7 @@ fn small(resync: &str) -> Workspace {
     ws
 }
 
-fn sim_user(sim: &serde_json::Value, email: &str) -> serde_json::Value {
+pub(crate) fn sim_user(sim: &serde_json::Value, email: &str) -> serde_json::Value {
     sim["accounts"]
         .as_array()
         .into_iter()
@@ -63,7 +63,7 @@ fn sim_field(ws: &Workspace, email: &str, field: &str) -> String {
         .to_string()
 }
 
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 fn wait_field(d: &Daemon, ws: &Workspace, email: &str, field: &str, want: &str) {
     d.wait_for(&format!("{email} {field} = {want}"), WAIT, || {
@@ -229,13 +229,15 @@ fn drift_made_with_roster_sim_is_repaired_at_the_next_resync() {
         })
     });
     assert_eq!(sim_field(&ws, "ann@acme.com", "lastName"), "Archer");
+    // The startup run applied one change too: wait for the scheduled run's own report
+    // (it is recorded after the run observes the account again).
     d.wait_for("the repair's run to be reported", WAIT, || {
-        d.status()["accounts"]["acme"]["last_run"]["applied"] == 1
+        last_triggers(&d) == vec!["schedule"]
+            && d.status()["accounts"]["acme"]["last_run"]["applied"] == 1
     });
-    assert_eq!(last_triggers(&d), vec!["schedule"]);
 }
 
-fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
+pub(crate) fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
     roster::daemon::webhook::sign(
         &roster::daemon::webhook::WebhookSecret::new(secret),
         ts,
@@ -306,10 +308,18 @@ fn a_webhook_with_a_bad_signature_gets_401_and_a_good_one_triggers_a_run() {
     assert_eq!(v["encryptedToken"], expected);
     let (_, metrics) = d.get("/metrics");
     assert!(
-        metrics.contains("roster_webhooks_total{result=\"unauthorized\"} 2\n"),
+        metrics.contains("roster_webhooks_total{result=\"refused\"} 2\n"),
         "{metrics}"
     );
     assert!(metrics.contains("roster_webhooks_total{result=\"accepted\"} 1\n"));
+    for reason in ["bad_signature", "stale"] {
+        assert!(
+            metrics.contains(&format!(
+                "roster_http_refusals_total{{endpoint=\"/webhooks/zoom\",reason=\"{reason}\"}} 1\n"
+            )),
+            "{metrics}"
+        );
+    }
 }
 
 #[test]
@@ -336,10 +346,8 @@ fn many_changes() -> String {
 fn sigterm_during_an_apply_exits_0_with_the_journal_consistent() {
     let ws = small(YEARLY);
     ws.write("users.yaml", &many_changes());
-    let mut d = ws.daemon(
-        &["--concurrency", "1"],
-        &[("ROSTER_SIM_OP_DELAY_MS", "400")],
-    );
+    ws.sim_latency("account.yaml", 400);
+    let mut d = ws.daemon(&["--concurrency", "1"], &[]);
     d.wait_for("the apply to be under way", WAIT, || {
         ws.sim_state()["log"]
             .as_array()
@@ -388,10 +396,8 @@ fn sigterm_during_an_apply_exits_0_with_the_journal_consistent() {
 fn a_change_hanging_past_the_shutdown_grace_still_exits_in_bounded_time() {
     let ws = small(YEARLY);
     ws.write("users.yaml", &many_changes());
-    let mut d = ws.daemon(
-        &["--concurrency", "1", "--shutdown-grace", "300ms"],
-        &[("ROSTER_SIM_OP_DELAY_MS", "30000")],
-    );
+    ws.sim_latency("account.yaml", 30000);
+    let mut d = ws.daemon(&["--concurrency", "1", "--shutdown-grace", "300ms"], &[]);
     d.wait_for("a change in flight", WAIT, || {
         d.status()["accounts"]["acme"]["running"] == true
     });
@@ -481,7 +487,9 @@ fn simulated_accounts_sharing_one_cloud_do_not_overwrite_each_other() {
         )
     };
     ws.write("people.yaml", &people("One"));
-    let d = ws.daemon(&[], &[("ROSTER_SIM_OP_DELAY_MS", "150")]);
+    ws.sim_latency("acme.yaml", 150);
+    ws.sim_latency("beta.yaml", 150);
+    let d = ws.daemon(&[], &[]);
     d.wait_in_sync("acme");
     d.wait_in_sync("beta");
     // One edit wakes both accounts at once; each apply rewrites the shared cloud file.
@@ -551,7 +559,7 @@ fn health_readiness_status_page_and_manual_trigger() {
 
 /// A strict reading of the Prometheus text format (0.0.4): every sample belongs to a
 /// family declared by `# TYPE`, names and labels are well-formed, values are numbers.
-fn parse_prometheus(text: &str) -> Result<Vec<(String, f64)>, String> {
+pub(crate) fn parse_prometheus(text: &str) -> Result<Vec<(String, f64)>, String> {
     let name_ok = |n: &str| {
         !n.is_empty()
             && n.chars().enumerate().all(|(i, c)| {

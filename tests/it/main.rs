@@ -2,9 +2,12 @@
 //! SQLite store, each test in a fresh temp dir. One test binary, so it links once.
 
 mod apply;
+mod architecture;
 mod contract;
 mod daemon;
 mod example;
 mod harness;
 mod org;
+mod regress;
+mod surface;
 mod validate;

@@ -125,10 +125,10 @@ fn o2_inviting_an_account_already_in_an_organization_is_a_plan_error() {
 fn o2_a_rejection_the_plan_could_not_foresee_is_recorded() {
     let ws = ws("kind: Organization\nname: Acme Group\nmembers: [own@partner.example]\n");
     ws.run(&["plan"]).expect_code(0);
+    ws.sim_latency("account.yaml", 1500);
     let child = ws
         .cmd(&["apply", "--auto-approve", "--concurrency", "1"])
         .arg(&ws.manifests)
-        .env("ROSTER_SIM_OP_DELAY_MS", "1500")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

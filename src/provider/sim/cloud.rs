@@ -33,6 +33,24 @@ pub struct Cloud {
     /// Every change made, in order: what tests count and users read.
     #[serde(default)]
     pub log: Vec<LogEntry>,
+    /// Refusals injected with `roster sim fail`, consumed in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<SimFault>,
+}
+
+/// A refusal injected with `roster sim fail`: the next `times` operations of `action` are
+/// refused with Zoom's `{code, message}`, to try how plans cope with a failed change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimFault {
+    /// The operation refused.
+    pub action: crate::model::Action,
+    /// How many more times.
+    pub times: u32,
+    /// HTTP status of the refusal.
+    pub status: u16,
+    /// Zoom error code.
+    pub code: i64,
 }
 
 /// One Zoom account.
@@ -362,7 +380,28 @@ impl Cloud {
             contact_requests: Vec::new(),
             next_id: 1,
             log: Vec::new(),
+            faults: Vec::new(),
         }
+    }
+
+    /// Consumes the first injected fault that refuses `op`, as the error Zoom would give.
+    pub fn take_fault(&mut self, op: &crate::model::Op) -> Option<crate::provider::ProviderError> {
+        let action = op.action();
+        let i = self
+            .faults
+            .iter()
+            .position(|f| f.action == action && f.times > 0)?;
+        let f = &mut self.faults[i];
+        f.times -= 1;
+        let err = crate::provider::ProviderError::api(
+            f.status,
+            f.code,
+            format!("Refused by `roster sim fail {action}` (injected fault)."),
+        );
+        if f.times == 0 {
+            self.faults.remove(i);
+        }
+        Some(err)
     }
 
     /// Index of an account by id.

@@ -27,10 +27,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// File name of the simulated cloud under the state folder.
 pub const STATE_FILE: &str = "sim.json";
 
-/// Milliseconds each operation waits before it runs (tests use it to kill an apply
-/// mid-way; it stands for Zoom's latency).
-pub const DELAY_ENV: &str = "ROSTER_SIM_OP_DELAY_MS";
-
 /// Reads and writes the cloud file. Writes go to a temporary file renamed over the old
 /// one, so a process killed mid-write leaves the previous state whole.
 #[derive(Debug, Clone)]
@@ -123,13 +119,14 @@ impl SimProvider {
     /// Opens the simulated cloud under `state_dir`. The first time, it is created from
     /// `seed` (or, without one, holds just this account with its owner). An account
     /// missing from an existing cloud is added the same way. roster acts as `act_as`, or
-    /// the account owner.
+    /// the account owner; each operation takes `latency` (`provider.sim.latencyMs`).
     pub fn open(
         state_dir: &Path,
         account_id: &str,
         owner: &Email,
         seed: Option<&Path>,
         act_as: Option<Email>,
+        latency: Option<std::time::Duration>,
     ) -> Result<SimProvider, ProviderError> {
         let file = CloudFile::new(state_dir);
         let mut cloud = if file.exists() {
@@ -148,11 +145,6 @@ impl SimProvider {
             let i = cloud.account_index(account_id).unwrap_or_default();
             cloud.accounts[i].owner.clone()
         });
-        let delay = std::env::var(DELAY_ENV)
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|ms| *ms > 0)
-            .map(std::time::Duration::from_millis);
         let seen = Mutex::new(file.modified());
         Ok(SimProvider {
             seen,
@@ -160,7 +152,7 @@ impl SimProvider {
             cloud: Mutex::new(cloud),
             account: account_id.to_string(),
             actor,
-            delay,
+            delay: latency,
             calls: AtomicU64::new(0),
         })
     }
@@ -247,6 +239,11 @@ impl Provider for SimProvider {
         if self.file.modified() != *seen {
             // Someone acted on the cloud since (the other side, through `roster sim`).
             *cloud = self.file.load()?;
+        }
+        if let Some(refused) = cloud.take_fault(op) {
+            self.file.save(&cloud)?;
+            *seen = self.file.modified();
+            return Err(refused);
         }
         // The engine checks every rule before it changes anything, so a refused
         // operation leaves the cloud as it was.

@@ -71,11 +71,7 @@ impl ZoomProvider {
             client_secret: resolve_secret("provider.zoom.clientSecret", &cfg.client_secret)?,
         };
         let business = cfg.plan == "business";
-        let page_size = std::env::var("ROSTER_ZOOM_PAGE_SIZE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|n| (1..=2000).contains(n))
-            .unwrap_or(300);
+        let page_size = cfg.page_size;
         Ok(ZoomProvider {
             account_id: creds.account_id.clone(),
             http: Http::new(

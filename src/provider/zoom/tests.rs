@@ -69,6 +69,7 @@ async fn fake(
         token_url: format!("{url}/oauth/token"),
         plan: "business".into(),
         rate_share: 1.0,
+        page_size: 300,
     };
     let provider = ZoomProvider::new(&cfg).expect("provider");
     Fake {

@@ -165,6 +165,10 @@ impl AppState {
             email: cloud.accounts[ai].owner.clone(),
             out_of_band: false,
         };
+        if let Some(refused) = ops.iter().find_map(|op| cloud.take_fault(op)) {
+            self.file.save(&cloud).map_err(ApiError::from)?;
+            return Err(refused.into());
+        }
         let mut next = cloud.clone();
         for op in ops {
             next.execute(account, &actor, op)?;

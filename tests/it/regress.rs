@@ -1,0 +1,146 @@
+//! Regression tests named after what broke. A change that fails on the provider must be
+//! proposed again on the next plan: LastApplied keeps the previous entry of every kind of
+//! object whose change did not go through (apply::merge_last_applied), on both providers.
+
+use crate::harness::{Run, Workspace};
+
+const SEED: &str = r#"clock: 2026-11-01T09:00:00Z
+accounts:
+  - id: acme
+    owner: owner@acme.com
+    users:
+      - { email: owner@acme.com, type: licensed }
+      - { email: alice@acme.com, role: admin }
+  - id: sub
+    owner: boss@sub.example
+    users:
+      - { email: boss@sub.example }
+individuals:
+  - { email: ana@partner.example }
+"#;
+
+const PEOPLE: &str = "kind: User\nemail: owner@acme.com\ntype: licensed\n---\nkind: User\nemail: alice@acme.com\nrole: admin\n";
+const CONTACT: &str =
+    "kind: ExternalContacts\nuser: alice@acme.com\ncontacts: [ana@partner.example]\n";
+const REQUEST: &str = "request_external_contact contact/alice@acme.com/ana@partner.example";
+const PERSONAL: &str = "kind: PersonalContacts\nuser: alice@acme.com\nname: Clients\ncontacts:\n  - { name: Ada, email: ada@x.example, mobile: \"+33612345678\" }\n";
+const REPLACE: &str = "replace_personal_contacts contacts/alice@acme.com/Clients";
+
+/// The embedded simulator with `extra` manifests, its cloud created by a first plan.
+fn on_sim(extra: &str) -> Workspace {
+    let ws = Workspace::empty();
+    ws.write("seed.yaml", SEED);
+    ws.write(
+        "account.yaml",
+        &format!("kind: Account\nname: acme\nowner: owner@acme.com\nprovider: {{ sim: {{ seed: seed.yaml }} }}\n---\n{PEOPLE}"),
+    );
+    ws.write("extra.yaml", extra);
+    ws.run(&["plan"]).expect_code(0);
+    ws
+}
+
+/// `roster --state STATE ARGS…` for a state folder of its own (a server's).
+fn roster_at(state: &std::path::Path, args: &[&std::ffi::OsStr]) -> Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .arg("--state")
+        .arg(state)
+        .args(args)
+        .output()
+        .expect("run roster");
+    Run::from(out)
+}
+
+/// Fails the next operation of `action` in the cloud under `state`.
+fn fail_once(state: &std::path::Path, action: &str) {
+    roster_at(state, &["sim".as_ref(), "fail".as_ref(), action.as_ref()]).expect_code(0);
+}
+
+/// Apply fails once, then the next plan proposes the change again, and a second apply
+/// converges.
+fn retried(run: &dyn Fn(&[&str]) -> Run, change: &str) {
+    let first = run(&["apply", "--auto-approve"]);
+    assert_eq!(
+        first.code, 1,
+        "the injected fault fails the apply:\n{}",
+        first.stdout
+    );
+    assert!(first.stdout.contains("failed"), "{}", first.stdout);
+    let plan = run(&["plan"]).expect_code(0);
+    assert!(
+        plan.stdout.contains(change),
+        "the failed change is proposed again:\n{}",
+        plan.stdout
+    );
+    run(&["apply", "--auto-approve"]).expect_code(0);
+    let after = run(&["plan"]).expect_code(0);
+    assert!(!after.stdout.contains(change), "{}", after.stdout);
+}
+
+#[test]
+fn failed_request_external_contact_is_proposed_again_on_the_sim() {
+    let ws = on_sim(CONTACT);
+    fail_once(&ws.state, "request_external_contact");
+    retried(&|args| ws.run(args), REQUEST);
+}
+
+#[test]
+fn failed_personal_contacts_change_is_proposed_again_on_the_sim() {
+    let ws = on_sim(PERSONAL);
+    fail_once(&ws.state, "replace_personal_contacts");
+    retried(&|args| ws.run(args), REPLACE);
+}
+
+#[test]
+fn failed_organization_invitation_is_proposed_again_on_the_sim() {
+    let ws = on_sim("kind: Organization\nname: Acme Group\nmembers: [boss@sub.example]\n");
+    fail_once(&ws.state, "invite_account");
+    retried(
+        &|args| ws.run(args),
+        "invite_account organization/Acme Group/boss@sub.example",
+    );
+}
+
+/// `provider: zoom` against `roster sim serve`, whose cloud refuses the next `action`.
+fn on_zoom(extra: &str, action: &str, check: impl FnOnce(&dyn Fn(&[&str]) -> Run)) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let seed = tmp.path().join("seed.yaml");
+    std::fs::write(&seed, SEED).expect("seed");
+    let state = tmp.path().join("server");
+    let ws = Workspace::empty();
+    roster_at(&state, &["sim".as_ref(), "seed".as_ref(), seed.as_os_str()]).expect_code(0);
+    fail_once(&state, action);
+    let server = crate::contract::Server::start(&state, &seed, &[]);
+    ws.write(
+        "account.yaml",
+        &format!(
+            "kind: Account\nname: acme\nowner: owner@acme.com\nprovider:\n  zoom:\n    accountId: {{ env: ZOOM_ACCOUNT_ID }}\n    clientId: {{ env: ZOOM_CLIENT_ID }}\n    clientSecret: {{ env: ZOOM_CLIENT_SECRET }}\n    baseUrl: {url}/v2\n    tokenUrl: {url}/oauth/token\n    rateShare: 1.0\n---\n{PEOPLE}",
+            url = server.url
+        ),
+    );
+    ws.write("extra.yaml", extra);
+    let run = |args: &[&str]| {
+        let mut c = ws.cmd(args);
+        c.arg(&ws.manifests)
+            .env("ZOOM_ACCOUNT_ID", "acme")
+            .env("ZOOM_CLIENT_ID", "roster-sim")
+            .env("ZOOM_CLIENT_SECRET", crate::contract::SECRET);
+        Run::from(c.output().expect("run"))
+    };
+    check(&run);
+}
+
+#[test]
+fn failed_request_external_contact_is_proposed_again_on_zoom() {
+    // On Zoom, external contacts cannot be listed: they are known from LastApplied. The
+    // failed request used to stay there and count as accepted, never retried (K2).
+    on_zoom(CONTACT, "request_external_contact", |run| {
+        retried(run, REQUEST)
+    });
+}
+
+#[test]
+fn failed_personal_contacts_change_is_proposed_again_on_zoom() {
+    on_zoom(PERSONAL, "replace_personal_contacts", |run| {
+        retried(run, REPLACE)
+    });
+}
