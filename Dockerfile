@@ -2,10 +2,14 @@
 #
 #   docker build -t roster .
 #   docker run -v roster-state:/state -v "$PWD/examples/acme:/manifests:ro" \
-#     -p 9464:9464 roster daemon /manifests
+#     -e ROSTER_OPERATOR_TOKEN="$(openssl rand -hex 32)" \
+#     -p 127.0.0.1:9464:9464 roster daemon /manifests
 #
-# The state folder (SQLite store, simulator) is the volume /state. See README,
-# "Running the daemon", and examples/deploy/ for Kubernetes with a git-sync sidecar.
+# The state folder (SQLite store, simulator) is the volume /state. The image listens on
+# 0.0.0.0:9464: /healthz, /readyz, /metrics and /webhooks/zoom are open; /status, / and
+# POST /reconcile need the operator token (ROSTER_OPERATOR_TOKEN, or a file named by
+# ROSTER_OPERATOR_TOKEN_FILE) and answer 401 without one. See README, "Exposure", and
+# examples/deploy/ for Kubernetes with a git-sync sidecar.
 
 FROM rust:1-bookworm AS build
 WORKDIR /src

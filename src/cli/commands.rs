@@ -3,6 +3,7 @@
 use super::args::{Cli, Command, ExportWhat, PlanFormat};
 use super::report::Failure;
 use crate::apply::ApplyConfig;
+use crate::manifest::csv_import;
 use crate::model::{Desired, Observed};
 use crate::plan::{self, Plan, PlanOptions, render};
 use crate::reconcile;
@@ -423,54 +424,18 @@ async fn export_users(
     let manifests = session::load(dir)?;
     let store = session::open_store(state, store_url)?;
     let mut w = csv::Writer::from_writer(std::io::stdout());
-    let header = [
-        "email",
-        "firstName",
-        "lastName",
-        "type",
-        "role",
-        "group",
-        "chatGroups",
-        "department",
-        "manager",
-        "jobTitle",
-        "location",
-        "addons",
-    ];
-    w.write_record(header)
+    w.write_record(csv_import::header())
         .map_err(|e| Failure::msg(e.to_string()))?;
     for desired in manifests.accounts.values() {
         let provider = session::open_provider(desired, state)?;
         let o = observe(desired, provider.as_ref(), store.as_ref()).await?;
         for u in o.users.values() {
-            let s = &u.spec;
-            let join = |v: Option<Vec<String>>| v.unwrap_or_default().join(";");
-            let row = [
-                u.email.to_string(),
-                s.first_name.clone().unwrap_or_default(),
-                s.last_name.clone().unwrap_or_default(),
-                s.user_type
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-                s.role
-                    .as_ref()
-                    .map(|r| r.as_str().to_string())
-                    .unwrap_or_default(),
-                s.group.clone().unwrap_or_default(),
-                join(s.chat_groups.as_ref().map(|c| c.iter().cloned().collect())),
-                s.department.clone().unwrap_or_default(),
-                s.manager
-                    .as_ref()
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
-                s.job_title.clone().unwrap_or_default(),
-                s.location.clone().unwrap_or_default(),
-                join(
-                    s.addons
-                        .as_ref()
-                        .map(|a| a.iter().map(|a| a.as_str().to_string()).collect()),
-                ),
-            ];
+            let mut row = vec![u.email.to_string()];
+            row.extend(
+                csv_import::FIELD_COLUMNS
+                    .iter()
+                    .map(|f| csv_import::cell(&u.spec, *f)),
+            );
             w.write_record(row)
                 .map_err(|e| Failure::msg(e.to_string()))?;
         }

@@ -51,7 +51,7 @@ impl Backoff {
 fn jitter(step: Duration) -> Duration {
     let half = step / 2;
     let spread = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-    half + Duration::from_nanos(rand::random_range(0..=spread))
+    half + Duration::from_nanos(fastrand::u64(0..=spread))
 }
 
 #[cfg(test)]

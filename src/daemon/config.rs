@@ -1,5 +1,6 @@
 //! `roster daemon` arguments and the validated configuration the daemon runs with.
 
+use super::auth::{Access, OperatorToken};
 use super::clock::{Clock, parse_cron};
 use super::webhook::WebhookSecret;
 use crate::apply::ApplyConfig;
@@ -16,6 +17,19 @@ pub struct DaemonArgs {
     /// Address for /healthz, /readyz, /metrics, /status, / and the webhooks.
     #[arg(long, env = "ROSTER_LISTEN", default_value = "127.0.0.1:9464")]
     pub listen: SocketAddr,
+    /// Environment variable holding the operator token that /status, / and
+    /// POST /reconcile require (`Authorization: Bearer TOKEN`). Without a token they are
+    /// served only on a loopback --listen address.
+    #[arg(long, default_value = "ROSTER_OPERATOR_TOKEN")]
+    pub operator_token_env: String,
+    /// File holding the operator token (a mounted Kubernetes Secret), instead of the
+    /// environment variable.
+    #[arg(long, env = "ROSTER_OPERATOR_TOKEN_FILE")]
+    pub operator_token_file: Option<PathBuf>,
+    /// Shortest time between the end of a run and the start of one woken only by
+    /// POST /reconcile or webhooks (those arriving sooner wait and make one run).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub min_trigger_interval: Duration,
     /// Observe and report drift (log, metrics, /status) without applying anything.
     #[arg(long)]
     pub dry_run: bool,
@@ -67,6 +81,12 @@ pub struct DaemonConfig {
     pub store_url: Option<String>,
     /// HTTP address.
     pub listen: SocketAddr,
+    /// Who may use /status, / and POST /reconcile.
+    pub operator: Access,
+    /// Where the operator token was looked for (for messages).
+    pub operator_token_env: String,
+    /// Shortest time between a run and the next one woken only from outside.
+    pub min_trigger_interval: Duration,
     /// Apply or dry-run.
     pub mode: Mode,
     /// Default resync for accounts that set none (validated).
@@ -108,6 +128,10 @@ impl DaemonArgs {
         if self.backoff_min.is_zero() || self.backoff_max < self.backoff_min {
             return Err("--backoff-min must be above zero and at most --backoff-max".into());
         }
+        let token = operator_token(
+            &self.operator_token_env,
+            self.operator_token_file.as_deref(),
+        )?;
         let webhook_secret = std::env::var(&self.webhook_secret_env)
             .ok()
             .filter(|s| !s.is_empty())
@@ -117,6 +141,9 @@ impl DaemonArgs {
             state,
             store_url,
             listen: self.listen,
+            operator: Access::new(token, self.listen),
+            operator_token_env: self.operator_token_env,
+            min_trigger_interval: self.min_trigger_interval,
             mode: if self.dry_run {
                 Mode::DryRun
             } else {
@@ -136,6 +163,32 @@ impl DaemonArgs {
             },
             clock: Clock::System,
         })
+    }
+}
+
+/// The operator token from `file`, else from the variable `env`; both set is an error (which
+/// one wins would be a guess).
+fn operator_token(
+    env: &str,
+    file: Option<&std::path::Path>,
+) -> Result<Option<OperatorToken>, String> {
+    let from_env = std::env::var(env).ok().filter(|s| !s.trim().is_empty());
+    match (file, from_env) {
+        (Some(path), Some(_)) => Err(format!(
+            "both {env} and --operator-token-file {} are set; keep one",
+            path.display()
+        )),
+        (Some(path), None) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!(
+                    "--operator-token-file {}: cannot read it: {e}",
+                    path.display()
+                )
+            })?;
+            OperatorToken::new(&text, &path.display().to_string()).map(Some)
+        }
+        (None, Some(text)) => OperatorToken::new(&text, env).map(Some),
+        (None, None) => Ok(None),
     }
 }
 

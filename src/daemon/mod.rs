@@ -6,11 +6,13 @@
 //! runs one reconcile at a time, coalesces what arrives meanwhile into one more run, and
 //! backs off with jitter after failures. The desired state in force is the last
 //! manifest revision that loaded ([`desired`]). HTTP ([`http`]) serves health,
-//! readiness, metrics, status and the webhooks. SIGTERM stops the triggers, lets the
+//! readiness, metrics and the webhooks openly, and the status and manual trigger behind
+//! the operator token ([`auth`]). SIGTERM stops the triggers, lets the
 //! changes in flight finish and be journaled, and exits.
 //!
 //! Shaped like mini-redis: [`run`] takes a configuration and a shutdown future.
 
+pub mod auth;
 pub mod backoff;
 pub mod clock;
 pub mod config;
@@ -18,6 +20,7 @@ pub mod debounce;
 pub mod desired;
 pub mod http;
 pub mod metrics;
+pub mod page;
 mod runner;
 pub mod status;
 pub mod trigger;
@@ -29,7 +32,8 @@ pub use config::{DaemonArgs, DaemonConfig, Mode};
 
 use crate::store::Store;
 use desired::{DesiredSource, Reload};
-use status::Board;
+use metrics::Metrics;
+use status::{Board, Status};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -87,6 +91,10 @@ pub struct Shared {
     store: Arc<dyn Store>,
     desired: DesiredSource,
     board: Mutex<Board>,
+    /// Counters, and the gauges recomputed from the board at each scrape.
+    metrics: Metrics,
+    /// Webhook signatures accepted within the tolerance window (replays are refused).
+    seen_signatures: webhook::SeenSignatures,
     workers: Mutex<BTreeMap<String, Worker>>,
     stop: Arc<AtomicBool>,
     /// Held by the run of a simulated account (see `runner`).
@@ -109,6 +117,17 @@ impl Shared {
 
     fn stop_flag(&self) -> Arc<AtomicBool> {
         self.stop.clone()
+    }
+
+    /// What `/status` and `/` show: the board, with each account's queued triggers.
+    fn snapshot(&self) -> Status {
+        let mut st = self.board().status.clone();
+        for (name, w) in self.workers().iter() {
+            if let Some(a) = st.accounts.get_mut(name) {
+                a.queued = w.inbox.pending().into_iter().collect();
+            }
+        }
+        st
     }
 
     /// Pushes `t` to one account (or all); returns the accounts reached.
@@ -165,11 +184,10 @@ impl Shared {
                 m.last_good_at = Some(now);
             }
             m.error = reload.error.clone();
-            b.metrics.manifest_load(
-                reload.error.is_none(),
-                now.timestamp_millis() as f64 / 1000.0,
-            );
         }
+        self.metrics
+            .counters()
+            .manifest_load(reload.error.is_none());
         if let Some(e) = &reload.error {
             tracing::error!(
                 diagnostics = ?e.diagnostics,
@@ -192,11 +210,16 @@ impl Shared {
                 None => {
                     tracing::info!(account = %name, "account declared: starting its worker");
                     self.board().account(name);
-                    let inbox = Arc::new(Inbox::default());
+                    let counters = self.metrics.counters().clone();
+                    let account = name.clone();
+                    let inbox = Arc::new(Inbox::with_hook(Box::new(move |t| {
+                        counters.coalesced(&account, t)
+                    })));
                     let runner = runner::AccountRunner::new(self.clone(), name.clone());
                     let timing = worker::Timing {
                         backoff_base: self.config.backoff_min,
                         backoff_max: self.config.backoff_max,
+                        min_interval: self.config.min_trigger_interval,
                         clock: self.config.clock.clone(),
                     };
                     let task = tokio::spawn(worker::run(
@@ -244,6 +267,8 @@ pub async fn run(
         desired: DesiredSource::new(&config.dir),
         store,
         board: Mutex::new(board),
+        metrics: Metrics::new(),
+        seen_signatures: webhook::SeenSignatures::default(),
         workers: Mutex::new(BTreeMap::new()),
         stop: Arc::new(AtomicBool::new(false)),
         sim_turn: tokio::sync::Mutex::new(()),
@@ -352,6 +377,19 @@ pub async fn main(
             env = %config.webhook_secret_env,
             "no webhook secret in the environment: /webhooks/zoom answers 503"
         );
+    }
+    match &config.operator {
+        auth::Access::Token(_) => {
+            tracing::info!("/status, / and POST /reconcile require the operator token")
+        }
+        auth::Access::Loopback => tracing::info!(
+            env = %config.operator_token_env,
+            "no operator token: /status, / and POST /reconcile are served on loopback only"
+        ),
+        auth::Access::Closed => tracing::warn!(
+            env = %config.operator_token_env,
+            "no operator token and a listen address beyond loopback: /status, / and POST /reconcile answer 401"
+        ),
     }
     let store = crate::session::open_store(&config.state, config.store_url.as_deref())
         .map_err(|e| DaemonError::Store(e.to_string()))?;

@@ -1,11 +1,13 @@
 //! The real reconcile of one account, as the worker loop runs it: reload the manifests
 //! if stale, observe, plan, and apply under the account's lease (or only report in
-//! `--dry-run`), then record the outcome for `/status` and `/metrics`.
+//! `--dry-run`), then record the outcome for `/status` and `/metrics`. A run that applied
+//! changes observes the account again, so that what it reports (and the gauges computed
+//! from it) describes the account as the run left it.
 
 use super::Shared;
 use super::clock::{next_fire, parse_cron};
 use super::config::Mode;
-use super::status::{DueStatus, PlanSummary, RunResult, RunStatus};
+use super::status::{DueStatus, Observation, PlanSummary, RunResult, RunStatus};
 use super::trigger::{self, Trigger};
 use super::worker::{Outcome, Reconcile, Wake};
 use crate::apply::ApplyReport;
@@ -15,7 +17,7 @@ use crate::model::{
 use crate::plan::{Op, PlanOptions};
 use crate::provider::{Provider, ProviderError};
 use crate::reconcile::{self, Prepared};
-use crate::store::Outcome as JournalOutcome;
+use crate::store::{Outcome as JournalOutcome, Store};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -117,7 +119,7 @@ impl AccountRunner {
                 Ok(p) => p,
                 Err(e) => return Report::error(e.to_string()),
             };
-        let mut report = Report::observed(desired, &prepared, &self.shared);
+        let mut report = Report::observed(&prepared);
         let plan = &prepared.plan;
         if !plan.errors.is_empty() {
             report.result = RunResult::Blocked;
@@ -165,7 +167,13 @@ impl AccountRunner {
         }
         match result {
             Ok(None) => report.result = RunResult::InSync,
-            Ok(Some(applied)) => report.applied(&prepared, applied, &self.shared),
+            Ok(Some(applied)) => {
+                let changed = !applied.done.is_empty();
+                report.applied(&prepared, applied, &self.shared);
+                if changed && !self.shared.stopping() {
+                    report.observe_again(desired, &metered, store).await;
+                }
+            }
             Err(e) => {
                 report.result = RunResult::Error;
                 report.errors.push(e.to_string());
@@ -190,12 +198,9 @@ impl Reconcile for AccountRunner {
         };
         let started_at = self.shared.config.clock.now();
         let t0 = Instant::now();
-        {
-            let mut b = self.shared.board();
-            b.account(&self.account).running = true;
-            for t in triggers {
-                b.metrics.trigger(&self.account, t.as_str());
-            }
+        self.shared.board().account(&self.account).running = true;
+        for t in triggers {
+            self.shared.metrics.counters().trigger(&self.account, *t);
         }
         tracing::info!(account = %self.account, triggers = %trigger::names(triggers), "reconcile started");
         let report = self.reconcile(&desired).await;
@@ -234,10 +239,12 @@ impl Reconcile for AccountRunner {
         for e in &report.errors {
             tracing::warn!(account = %self.account, error = %e, "reconcile problem");
         }
+        self.shared
+            .metrics
+            .counters()
+            .run(&self.account, result, elapsed.as_secs_f64());
         {
             let mut b = self.shared.board();
-            b.metrics
-                .run(&self.account, result.as_str(), elapsed.as_secs_f64());
             let a = b.account(&self.account);
             a.running = false;
             a.runs += 1;
@@ -251,8 +258,8 @@ impl Reconcile for AccountRunner {
             } else {
                 a.consecutive_failures = a.consecutive_failures.saturating_add(1);
             }
-            let failures = u64::from(a.consecutive_failures);
             a.due = report.due.clone();
+            a.observation = report.observation.clone();
             a.last_run = Some(RunStatus {
                 started_at,
                 finished_at,
@@ -266,13 +273,6 @@ impl Reconcile for AccountRunner {
                 failed: report.failed,
                 not_attempted: report.not_attempted,
             });
-            b.metrics.consecutive_failures(&self.account, failures);
-            if ok {
-                b.metrics.success(
-                    &self.account,
-                    finished_at.timestamp_millis() as f64 / 1000.0,
-                );
-            }
             b.update_ready();
         }
         Outcome { ok, due, revision }
@@ -320,6 +320,8 @@ struct Report {
     failed: Vec<crate::apply::NotApplied>,
     not_attempted: Vec<crate::apply::NotApplied>,
     due: Option<DueStatus>,
+    /// The account as the run leaves it (`None`: it could not be read).
+    observation: Option<Observation>,
 }
 
 impl Report {
@@ -335,23 +337,16 @@ impl Report {
             failed: Vec::new(),
             not_attempted: Vec::new(),
             due: None,
+            observation: None,
         }
     }
 
-    fn observed(desired: &Desired, prepared: &Prepared, shared: &Shared) -> Report {
+    fn observed(prepared: &Prepared) -> Report {
         let plan = &prepared.plan;
-        let o = &prepared.observed;
-        let pending = pending_invitations(o);
-        shared.board().metrics.observed(
-            &desired.account.name,
-            plan.changes.len() as u64,
-            plan.errors.len() as u64,
-            pending,
-        );
-        Report {
+        let mut r = Report {
             result: RunResult::InSync,
-            observed_at: Some(o.observed_at),
-            provider_account_id: Some(o.account_id.clone()),
+            observed_at: None,
+            provider_account_id: Some(prepared.observed.account_id.clone()),
             summary: Some(PlanSummary::of(plan)),
             changes: plan
                 .changes
@@ -363,23 +358,58 @@ impl Report {
             applied: 0,
             failed: Vec::new(),
             not_attempted: Vec::new(),
-            due: plan.next_event.as_ref().map(|d| DueStatus {
-                provider_at: d.at,
-                what: d.what.clone(),
-            }),
+            due: None,
+            observation: None,
+        };
+        r.seen(prepared);
+        r
+    }
+
+    /// Takes what `prepared` says of the account now: the counts, the next event.
+    fn seen(&mut self, prepared: &Prepared) {
+        let plan = &prepared.plan;
+        self.observed_at = Some(prepared.observed.observed_at);
+        self.due = plan.next_event.as_ref().map(|d| DueStatus {
+            provider_at: d.at,
+            what: d.what.clone(),
+        });
+        self.observation = Some(Observation {
+            at: prepared.observed.observed_at,
+            changes: plan.changes.len(),
+            waiting: plan.waiting.len(),
+            plan_errors: plan.errors.len(),
+            pending_invitations: pending_invitations(&prepared.observed),
+            manual_changes: plan.changes.iter().filter(|c| c.manual.is_some()).count(),
+        });
+    }
+
+    /// Observes the account again after an apply that changed it (one more refresh),
+    /// so that the run reports the account as it left it, not as it found it.
+    async fn observe_again(
+        &mut self,
+        desired: &Desired,
+        provider: &dyn Provider,
+        store: &dyn Store,
+    ) {
+        match reconcile::prepare(desired, provider, store, &PlanOptions::default()).await {
+            Ok(after) => self.seen(&after),
+            Err(e) => {
+                self.observation = None;
+                self.errors.push(format!(
+                    "the account could not be read again after the apply: {e}"
+                ));
+            }
         }
     }
 
     fn applied(&mut self, prepared: &Prepared, r: ApplyReport, shared: &Shared) {
         let account = &prepared.plan.account;
-        {
-            let mut b = shared.board();
-            for id in &r.done {
-                b.metrics.applied(account, id.action.as_str());
-            }
-            for f in &r.failed {
-                b.metrics.failed(account, f.action.as_str());
-            }
+        let c = shared.metrics.counters();
+        for id in &r.done {
+            c.applied(account, id.action);
+        }
+        for f in &r.failed {
+            c.failed(account, f.action);
         }
         self.applied = r.done.len();
         self.result = if r.is_success() {
@@ -399,11 +429,11 @@ impl Report {
     }
 }
 
-fn pending_invitations(o: &Observed) -> u64 {
+fn pending_invitations(o: &Observed) -> usize {
     o.users
         .values()
         .filter(|u| u.status == ObservedStatus::Pending)
-        .count() as u64
+        .count()
 }
 
 /// A provider that counts its calls by outcome for `roster_provider_calls_total`.
@@ -417,7 +447,7 @@ impl Metered<'_> {
     fn count<T>(&self, before: u64, result: &Result<T, ProviderError>) {
         let n = self.inner.calls().saturating_sub(before);
         if n > 0 {
-            self.shared.board().metrics.calls(
+            self.shared.metrics.counters().calls(
                 self.account,
                 &status_label(result.as_ref().err()),
                 n,
@@ -470,6 +500,49 @@ impl Provider for Metered<'_> {
         let summary: Result<(), ProviderError> = first_err.map_or(Ok(()), Err);
         self.count(before, &summary);
         rs
+    }
+
+    // Every other method forwards too: a default here would silently change what the
+    // daemon does against Zoom (manual changes sent as calls, fields never read).
+    fn manual_steps(&self, op: &Op) -> Option<Vec<String>> {
+        self.inner.manual_steps(op)
+    }
+
+    async fn personal_contacts(
+        &self,
+        wanted: &[(Email, String)],
+    ) -> Result<
+        Option<BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>>>,
+        ProviderError,
+    > {
+        let before = self.inner.calls();
+        let r = self.inner.personal_contacts(wanted).await;
+        self.count(before, &r);
+        r
+    }
+
+    async fn expired_invitations(
+        &self,
+        emails: &[Email],
+    ) -> Result<BTreeMap<Email, Option<Timestamp>>, ProviderError> {
+        let before = self.inner.calls();
+        let r = self.inner.expired_invitations(emails).await;
+        self.count(before, &r);
+        r
+    }
+
+    fn unobserved_fields(&self) -> &'static [crate::model::UserField] {
+        self.inner.unobserved_fields()
+    }
+
+    async fn read_details(
+        &self,
+        emails: &[Email],
+    ) -> Result<BTreeMap<Email, crate::model::UserSpec>, ProviderError> {
+        let before = self.inner.calls();
+        let r = self.inner.read_details(emails).await;
+        self.count(before, &r);
+        r
     }
 
     fn calls(&self) -> u64 {

@@ -1,7 +1,9 @@
-//! What the daemon knows about itself, for `/status` (JSON), `/` (a small page),
-//! `/readyz` and the gauges of `/metrics`.
+//! What the daemon knows about itself, for `/status` (JSON), `/` (the page, [`super::page`]),
+//! `/readyz` and the gauges of `/metrics` (recomputed from it at every scrape).
+//!
+//! The health of each account is derived here, in one place ([`Board::update_ready`]):
+//! whether the daemon is ready, and why an account is degraded.
 
-use super::metrics::Metrics;
 use super::trigger::Trigger;
 use super::worker::Wake;
 use crate::apply::NotApplied;
@@ -127,7 +129,8 @@ pub struct RunStatus {
 pub struct NextRun {
     /// When (wall clock).
     pub at: Timestamp,
-    /// `schedule`, `due` or `retry`.
+    /// `schedule`, `due`, `retry` or `min_interval` (triggers held by
+    /// `--min-trigger-interval`).
     pub reason: &'static str,
 }
 
@@ -140,6 +143,90 @@ pub struct DueStatus {
     pub what: String,
 }
 
+/// What roster knows of an account after its last run: the plan it would make now. After
+/// a run that applied changes, the account is observed again, so these counts describe
+/// the account as the run left it (issue 19: no gauge lags a run behind).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Observation {
+    /// When the account was observed (provider's clock).
+    pub at: Timestamp,
+    /// Changes a plan would make now (drift).
+    pub changes: usize,
+    /// Changes waiting on someone else.
+    pub waiting: usize,
+    /// Rule breaches blocking the plan.
+    pub plan_errors: usize,
+    /// Users invited and not joined yet (U5, U8).
+    pub pending_invitations: usize,
+    /// Changes a person must make in the portal, not confirmed yet.
+    pub manual_changes: usize,
+}
+
+/// Why an account needs attention while the daemon keeps serving it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Degraded {
+    /// The latest manifest revision failed to load: the last good one is in force, and
+    /// the change someone just pushed is not applied.
+    ManifestsFailedToLoad,
+    /// The last run could not read the account (refresh, look-ups, store): what roster
+    /// knows of it is unknown or old.
+    ObserveFailed,
+    /// The last run read the account but did not converge: the plan breaks a rule, or
+    /// the provider refused changes (retried with backoff).
+    RunFailed,
+    /// Changes wait for a person in the Zoom portal (`roster confirm` closes them).
+    ManualChangesPending,
+}
+
+impl Degraded {
+    /// Every reason, for metrics (each is exported, 0 or 1).
+    pub const ALL: [Degraded; 4] = [
+        Degraded::ManifestsFailedToLoad,
+        Degraded::ObserveFailed,
+        Degraded::RunFailed,
+        Degraded::ManualChangesPending,
+    ];
+
+    /// The snake_case name (JSON, metrics label, page).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Degraded::ManifestsFailedToLoad => "manifests_failed_to_load",
+            Degraded::ObserveFailed => "observe_failed",
+            Degraded::RunFailed => "run_failed",
+            Degraded::ManualChangesPending => "manual_changes_pending",
+        }
+    }
+}
+
+/// The daemon as a whole, as `/readyz` answers and the page's header shows it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DaemonState {
+    /// No good revision loaded yet, or an account not observed yet (`/readyz` 503).
+    #[default]
+    Starting,
+    /// Every account observed, none degraded (`/readyz` 200).
+    Ready,
+    /// Ready, but at least one account is degraded (`/readyz` 200: restarting the pod or
+    /// taking it out of the Service fixes none of the reasons; alert on the metric).
+    Degraded,
+    /// SIGTERM received (`/readyz` 503).
+    Stopping,
+}
+
+impl DaemonState {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DaemonState::Starting => "starting",
+            DaemonState::Ready => "ready",
+            DaemonState::Degraded => "degraded",
+            DaemonState::Stopping => "stopping",
+        }
+    }
+}
+
 /// One account.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct AccountStatus {
@@ -149,6 +236,8 @@ pub struct AccountStatus {
     pub observed: bool,
     /// A run is in flight.
     pub running: bool,
+    /// Triggers waiting for the next run (filled in when `/status` is read).
+    pub queued: Vec<Trigger>,
     /// Runs since the daemon started.
     pub runs: u64,
     /// Failed runs in a row.
@@ -159,10 +248,39 @@ pub struct AccountStatus {
     pub next_run: Option<NextRun>,
     /// The next time-based event.
     pub due: Option<DueStatus>,
+    /// The account after the last run; `None` when that run could not read it.
+    pub observation: Option<Observation>,
+    /// Why the account needs attention (empty: healthy).
+    pub degraded: Vec<Degraded>,
     /// The last finished run.
     pub last_run: Option<RunStatus>,
     /// A previous process stopped with changes in flight (journal rows left `started`).
     pub interrupted_before: Option<String>,
+}
+
+impl AccountStatus {
+    /// The reasons this account is degraded, given whether the latest revision loaded.
+    fn degradations(&self, manifests_ok: bool) -> Vec<Degraded> {
+        let mut out = Vec::new();
+        if !manifests_ok {
+            out.push(Degraded::ManifestsFailedToLoad);
+        }
+        if let Some(run) = &self.last_run {
+            if self.observation.is_none() {
+                out.push(Degraded::ObserveFailed);
+            } else if !run.result.is_ok() {
+                out.push(Degraded::RunFailed);
+            }
+        }
+        if self
+            .observation
+            .as_ref()
+            .is_some_and(|o| o.manual_changes > 0)
+        {
+            out.push(Degraded::ManualChangesPending);
+        }
+        out
+    }
 }
 
 /// The manifest folder.
@@ -204,7 +322,10 @@ pub struct Status {
     pub mode: &'static str,
     /// When the daemon started.
     pub started_at: Timestamp,
-    /// Ready: a good revision is loaded and every account was observed.
+    /// Starting, ready, degraded or stopping.
+    pub state: DaemonState,
+    /// Ready: a good revision is loaded and every account was observed (degraded
+    /// accounts included).
     pub ready: bool,
     /// Shutting down.
     pub stopping: bool,
@@ -214,13 +335,11 @@ pub struct Status {
     pub accounts: BTreeMap<String, AccountStatus>,
 }
 
-/// Status and metrics, behind one lock.
+/// What `/status`, `/`, `/readyz` and the gauges show, behind one lock.
 #[derive(Debug, Clone)]
 pub struct Board {
     /// What `/status` shows.
     pub status: Status,
-    /// What `/metrics` shows.
-    pub metrics: Metrics,
 }
 
 impl Board {
@@ -231,6 +350,7 @@ impl Board {
                 version: env!("CARGO_PKG_VERSION"),
                 mode: if dry_run { "dry-run" } else { "apply" },
                 started_at: now,
+                state: DaemonState::Starting,
                 ready: false,
                 stopping: false,
                 manifests: ManifestStatus {
@@ -239,7 +359,6 @@ impl Board {
                 },
                 accounts: BTreeMap::new(),
             },
-            metrics: Metrics::default(),
         }
     }
 
@@ -251,7 +370,6 @@ impl Board {
     /// Forgets an account no longer declared.
     pub fn remove_account(&mut self, name: &str) {
         self.status.accounts.remove(name);
-        self.metrics.forget(name);
         self.update_ready();
     }
 
@@ -263,21 +381,36 @@ impl Board {
                 Wake::Schedule => "schedule",
                 Wake::Due => "due",
                 Wake::Retry => "retry",
+                Wake::MinInterval => "min_interval",
             },
         });
     }
 
-    /// Re-computes readiness: a good revision, every account observed, not stopping.
+    /// Re-computes what is derived: each account's degradations, readiness (a good
+    /// revision, every account observed, not stopping) and the daemon's state. Called after
+    /// every load and every run.
     pub fn update_ready(&mut self) {
-        let s = &self.status;
-        let ready = !s.stopping
+        let s = &mut self.status;
+        let manifests_ok = s.manifests.loads == 0 || s.manifests.ok;
+        for a in s.accounts.values_mut() {
+            a.degraded = a.degradations(manifests_ok);
+        }
+        s.ready = !s.stopping
             && s.manifests.last_good_at.is_some()
             && s.accounts.values().all(|a| a.observed);
-        self.status.ready = ready;
-        self.metrics.set_ready(ready);
+        s.state = if s.stopping {
+            DaemonState::Stopping
+        } else if !s.ready {
+            DaemonState::Starting
+        } else if s.accounts.values().any(|a| !a.degraded.is_empty()) || !manifests_ok {
+            DaemonState::Degraded
+        } else {
+            DaemonState::Ready
+        };
     }
 
-    /// Why the daemon is not ready, or `None` when it is.
+    /// Why the daemon is not ready, or `None` when it is. No manifest content or path:
+    /// `/readyz` is open (the load error itself is on `/status`).
     pub fn not_ready_reason(&self) -> Option<String> {
         let s = &self.status;
         if s.stopping {
@@ -285,7 +418,9 @@ impl Board {
         }
         if s.manifests.last_good_at.is_none() {
             return Some(match &s.manifests.error {
-                Some(e) => format!("no manifest revision has loaded yet: {}", e.message),
+                Some(_) => {
+                    "no manifest revision has loaded yet: the last load failed (see /status)".into()
+                }
                 None => "the manifests have not been loaded yet".into(),
             });
         }
@@ -301,108 +436,29 @@ impl Board {
             Some(format!("not observed yet: {}", waiting.join(", ")))
         }
     }
-}
 
-/// The status page: the same facts as `/status`, for people.
-pub fn html(s: &Status) -> String {
-    let mut out = String::new();
-    out.push_str("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n");
-    out.push_str("<meta http-equiv=\"refresh\" content=\"10\">\n<title>roster daemon</title>\n");
-    out.push_str("<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}.bad{color:#b00}.good{color:#070}code,pre{font:12px ui-monospace,monospace}</style>\n");
-    out.push_str("</head><body>\n");
-    out.push_str(&format!(
-        "<h1>roster daemon</h1>\n<p>version {} · mode <b>{}</b> · started {} · <span class=\"{}\">{}</span></p>\n",
-        esc(s.version),
-        esc(s.mode),
-        s.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        if s.ready { "good" } else { "bad" },
-        if s.stopping {
-            "stopping"
-        } else if s.ready {
-            "ready"
-        } else {
-            "not ready"
+    /// `/readyz`'s answer: (ready, text). Degraded accounts are listed with their reasons
+    /// but keep the daemon ready.
+    pub fn readiness(&self) -> (bool, String) {
+        if let Some(why) = self.not_ready_reason() {
+            return (false, format!("not ready: {why}\n"));
         }
-    ));
-    let m = &s.manifests;
-    out.push_str(&format!(
-        "<h2>Manifests</h2>\n<p><code>{}</code>{} · {} load(s) · last good {}</p>\n",
-        esc(&m.dir),
-        m.resolved
-            .as_ref()
-            .map(|r| format!(" → <code>{}</code>", esc(r)))
-            .unwrap_or_default(),
-        m.loads,
-        m.last_good_at
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            .unwrap_or_else(|| "never".into())
-    ));
-    if let Some(e) = &m.error {
-        out.push_str(&format!(
-            "<p class=\"bad\">The last revision failed to load at {}; the last good one stays in force: {}</p>\n<pre>{}</pre>\n",
-            e.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            esc(&e.message),
-            esc(&e.diagnostics.join("\n"))
-        ));
-    }
-    out.push_str("<h2>Accounts</h2>\n<table><tr><th>account</th><th>last run</th><th>result</th><th>plan</th><th>errors</th><th>next run</th></tr>\n");
-    for (name, a) in &s.accounts {
-        let (when, result, plan, errors) = match &a.last_run {
-            Some(r) => (
-                format!(
-                    "{} ({} ms)",
-                    r.finished_at
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    r.duration_ms
-                ),
-                format!(
-                    "<span class=\"{}\">{}</span>",
-                    if r.result.is_ok() { "good" } else { "bad" },
-                    r.result.as_str()
-                ),
-                r.plan
-                    .as_ref()
-                    .map(|p| {
-                        format!(
-                            "+{} ~{} -{} · {} waiting · {} unmanaged",
-                            p.add, p.change, p.remove, p.waiting, p.unmanaged
-                        )
-                    })
-                    .unwrap_or_default(),
-                esc(&r.errors.join("\n")).replace('\n', "<br>"),
-            ),
-            None => (
-                if a.running { "running…" } else { "—" }.to_string(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ),
-        };
-        let next = a
-            .next_run
-            .as_ref()
-            .map(|n| {
-                format!(
-                    "{} ({})",
-                    n.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    n.reason
-                )
+        let degraded: Vec<String> = self
+            .status
+            .accounts
+            .iter()
+            .filter(|(_, a)| !a.degraded.is_empty())
+            .map(|(n, a)| {
+                let reasons: Vec<&str> = a.degraded.iter().map(|d| d.as_str()).collect();
+                format!("{n} ({})", reasons.join(", "))
             })
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "<tr><td>{}</td><td>{when}</td><td>{result}</td><td>{plan}</td><td>{errors}</td><td>{next}</td></tr>\n",
-            esc(name)
-        ));
+            .collect();
+        if degraded.is_empty() {
+            (true, "ready\n".into())
+        } else {
+            (true, format!("ready, degraded: {}\n", degraded.join("; ")))
+        }
     }
-    out.push_str("</table>\n<p><a href=\"/status\">/status</a> · <a href=\"/metrics\">/metrics</a> · <a href=\"/readyz\">/readyz</a></p>\n</body></html>\n");
-    out
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -430,17 +486,114 @@ mod tests {
         assert!(!b.status.ready);
     }
 
-    #[test]
-    fn the_page_escapes_what_came_from_outside() {
+    fn observation(manual_changes: usize) -> Observation {
+        Observation {
+            at: "2026-11-01T09:00:00Z".parse().expect("t"),
+            changes: 0,
+            waiting: 0,
+            plan_errors: 0,
+            pending_invitations: 0,
+            manual_changes,
+        }
+    }
+
+    fn run(result: RunResult) -> RunStatus {
+        let t: Timestamp = "2026-11-01T09:00:00Z".parse().expect("t");
+        RunStatus {
+            started_at: t,
+            finished_at: t,
+            duration_ms: 1,
+            triggers: vec![Trigger::Startup],
+            result,
+            plan: None,
+            changes: Vec::new(),
+            errors: Vec::new(),
+            applied: 0,
+            failed: Vec::new(),
+            not_attempted: Vec::new(),
+        }
+    }
+
+    fn ready_board() -> Board {
         let now: Timestamp = "2026-11-01T09:00:00Z".parse().expect("t");
-        let mut b = Board::new("<dir>", true, now);
+        let mut b = Board::new("m", false, now);
+        b.status.manifests.loads = 1;
+        b.status.manifests.ok = true;
+        b.status.manifests.last_good_at = Some(now);
+        let a = b.account("acme");
+        a.observed = true;
+        a.last_run = Some(run(RunResult::InSync));
+        a.observation = Some(observation(0));
+        b.update_ready();
+        b
+    }
+
+    #[test]
+    fn a_healthy_account_is_ready_and_not_degraded() {
+        let b = ready_board();
+        assert_eq!(b.status.state, DaemonState::Ready);
+        assert_eq!(b.readiness(), (true, "ready\n".to_string()));
+    }
+
+    #[test]
+    fn a_failed_load_degrades_every_account_but_keeps_the_daemon_ready() {
+        let mut b = ready_board();
+        b.status.manifests.ok = false;
+        b.status.manifests.error = Some(LoadError {
+            at: b.status.started_at,
+            message: "1 error(s)".into(),
+            diagnostics: vec!["people/ann@acme.com.yaml:3:1: error[Manifest]: x".into()],
+        });
+        b.update_ready();
+        assert_eq!(b.status.state, DaemonState::Degraded);
+        assert_eq!(
+            b.status.accounts["acme"].degraded,
+            vec![Degraded::ManifestsFailedToLoad]
+        );
+        let (ready, text) = b.readiness();
+        assert!(ready);
+        assert_eq!(text, "ready, degraded: acme (manifests_failed_to_load)\n");
+        assert!(!text.contains('@') && !text.contains(".yaml"), "{text}");
+    }
+
+    #[test]
+    fn a_run_that_could_not_observe_or_converge_or_waits_for_a_person_degrades() {
+        let mut b = ready_board();
+        b.account("acme").observation = None;
+        b.account("acme").last_run = Some(run(RunResult::Error));
+        b.update_ready();
+        assert_eq!(
+            b.status.accounts["acme"].degraded,
+            vec![Degraded::ObserveFailed]
+        );
+        b.account("acme").observation = Some(observation(2));
+        b.account("acme").last_run = Some(run(RunResult::Blocked));
+        b.update_ready();
+        assert_eq!(
+            b.status.accounts["acme"].degraded,
+            vec![Degraded::RunFailed, Degraded::ManualChangesPending]
+        );
+        b.account("acme").observation = Some(observation(0));
+        b.account("acme").last_run = Some(run(RunResult::Applied));
+        b.update_ready();
+        assert!(b.status.accounts["acme"].degraded.is_empty());
+        assert_eq!(b.status.state, DaemonState::Ready);
+    }
+
+    #[test]
+    fn no_good_revision_yet_is_not_ready_and_says_so_without_the_error_text() {
+        let now: Timestamp = "2026-11-01T09:00:00Z".parse().expect("t");
+        let mut b = Board::new("m", false, now);
+        b.status.manifests.loads = 1;
         b.status.manifests.error = Some(LoadError {
             at: now,
-            message: "1 error(s)".into(),
-            diagnostics: vec!["a.yaml:1:1: error[manifest]: <script>".into()],
+            message: "people/ann@acme.com.yaml: 1 error(s)".into(),
+            diagnostics: Vec::new(),
         });
-        let page = html(&b.status);
-        assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"));
-        assert!(page.contains("&lt;dir&gt;"));
+        b.update_ready();
+        let (ready, text) = b.readiness();
+        assert!(!ready);
+        assert!(!text.contains('@') && !text.contains("yaml"), "{text}");
+        assert_eq!(b.status.state, DaemonState::Starting);
     }
 }

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Notify;
 
 /// What woke an account's worker.
@@ -54,6 +53,23 @@ impl Trigger {
     }
 }
 
+impl Trigger {
+    /// Whether the trigger comes from outside the daemon's own schedule and the
+    /// repository (`POST /reconcile`, webhooks): runs woken only by such triggers keep
+    /// `--min-trigger-interval` after the previous run, so that nobody can spend the
+    /// account's API budget by calling often.
+    pub fn is_external(self) -> bool {
+        match self {
+            Trigger::Webhook | Trigger::Manual => true,
+            Trigger::Startup
+            | Trigger::ManifestChanged
+            | Trigger::Schedule
+            | Trigger::Due
+            | Trigger::Retry => false,
+        }
+    }
+}
+
 /// Joins triggers for a log line: `schedule,webhook`.
 pub fn names(triggers: &BTreeSet<Trigger>) -> String {
     triggers
@@ -63,77 +79,147 @@ pub fn names(triggers: &BTreeSet<Trigger>) -> String {
         .join(",")
 }
 
-/// The triggers waiting for one account's worker. Triggers pushed while a run is in flight
-/// wait here and are taken together afterwards: that is what makes them one more run.
-#[derive(Debug, Default)]
+/// What [`Inbox::push`] did with a trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    /// Nothing was queued: this trigger queues the account's next run.
+    Queued,
+    /// A run was already queued: the trigger joins it (counted as coalesced).
+    Coalesced,
+    /// The inbox is closed (the account is retired or the daemon stops).
+    Closed,
+}
+
+/// Called with each trigger that joins a run already queued (for the metric).
+pub type CoalescedHook = Box<dyn Fn(Trigger) + Send + Sync>;
+
+/// The queue of one account's worker: the triggers of its next run. Whatever arrives
+/// while a run is queued joins it, and whatever arrives while a run is in flight queues
+/// one more run: so any number of triggers during a run make at most one more run.
+/// Triggers stay here until the run that takes them starts (also while the worker holds
+/// them for a backoff or the minimum interval).
+#[derive(Default)]
 pub struct Inbox {
-    pending: Mutex<BTreeSet<Trigger>>,
-    closed: AtomicBool,
+    queue: Mutex<Queue>,
     notify: Notify,
+    on_coalesced: Option<CoalescedHook>,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    pending: BTreeSet<Trigger>,
+    closed: bool,
+}
+
+impl std::fmt::Debug for Inbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inbox")
+            .field("queue", &*self.lock())
+            .finish()
+    }
 }
 
 impl Inbox {
-    /// Adds a trigger (a no-op for a trigger already waiting).
-    pub fn push(&self, trigger: Trigger) {
-        self.lock().insert(trigger);
+    /// An inbox that reports every coalesced trigger to `hook`.
+    pub fn with_hook(hook: CoalescedHook) -> Inbox {
+        Inbox {
+            on_coalesced: Some(hook),
+            ..Inbox::default()
+        }
+    }
+
+    /// Queues a trigger for the next run, or merges it into the run already queued.
+    pub fn push(&self, trigger: Trigger) -> Pushed {
+        let pushed = {
+            let mut q = self.lock();
+            if q.closed {
+                return Pushed::Closed;
+            }
+            let was_empty = q.pending.is_empty();
+            q.pending.insert(trigger);
+            if was_empty {
+                Pushed::Queued
+            } else {
+                Pushed::Coalesced
+            }
+        };
         self.notify.notify_one();
+        if let (Pushed::Coalesced, Some(hook)) = (pushed, &self.on_coalesced) {
+            hook(trigger);
+        }
+        pushed
     }
 
     /// Closes the inbox: the worker finishes its run, if any, and stops.
     pub fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
+        self.lock().closed = true;
         self.notify.notify_one();
     }
 
-    /// Takes every waiting trigger without waiting.
+    /// Whether [`Inbox::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// The triggers queued now (for `/status` and the worker's decision).
+    pub fn pending(&self) -> BTreeSet<Trigger> {
+        self.lock().pending.clone()
+    }
+
+    /// Takes every queued trigger: the run that starts now is theirs.
     pub fn take(&self) -> BTreeSet<Trigger> {
-        std::mem::take(&mut *self.lock())
+        std::mem::take(&mut self.lock().pending)
     }
 
-    /// Waits for at least one trigger and takes them all; `None` once closed.
-    /// Cancel-safe: triggers are only taken on the way out.
-    pub async fn recv(&self) -> Option<BTreeSet<Trigger>> {
-        loop {
-            if self.closed.load(Ordering::SeqCst) {
-                return None;
-            }
-            let taken = self.take();
-            if !taken.is_empty() {
-                return Some(taken);
-            }
-            self.notify.notified().await;
-        }
+    /// Completes after the next push or close (at once if one came since the last wait).
+    /// Cancel-safe: it takes nothing.
+    pub async fn changed(&self) {
+        self.notify.notified().await;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<Trigger>> {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
-    #[tokio::test]
-    async fn triggers_pushed_before_recv_come_out_together() {
-        let inbox = Inbox::default();
-        inbox.push(Trigger::Webhook);
-        inbox.push(Trigger::Manual);
-        inbox.push(Trigger::Webhook);
-        let got = inbox.recv().await.expect("open");
-        assert_eq!(got, [Trigger::Webhook, Trigger::Manual].into());
+    #[test]
+    fn triggers_queued_together_come_out_together_and_the_extra_ones_are_coalesced() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let inbox = Inbox::with_hook({
+            let seen = seen.clone();
+            Box::new(move |t| seen.lock().expect("seen").push(t))
+        });
+        assert_eq!(inbox.push(Trigger::Webhook), Pushed::Queued);
+        assert_eq!(inbox.push(Trigger::Manual), Pushed::Coalesced);
+        assert_eq!(inbox.push(Trigger::Webhook), Pushed::Coalesced);
+        assert_eq!(inbox.take(), [Trigger::Webhook, Trigger::Manual].into());
         assert!(inbox.take().is_empty());
+        assert_eq!(inbox.push(Trigger::Manual), Pushed::Queued, "the next run");
+        assert_eq!(
+            *seen.lock().expect("seen"),
+            vec![Trigger::Manual, Trigger::Webhook]
+        );
     }
 
     #[tokio::test]
-    async fn a_closed_inbox_ends_the_wait() {
-        let inbox = std::sync::Arc::new(Inbox::default());
+    async fn a_closed_inbox_wakes_the_waiter_and_takes_nothing_more() {
+        let inbox = Arc::new(Inbox::default());
         let waiter = tokio::spawn({
             let inbox = inbox.clone();
-            async move { inbox.recv().await }
+            async move {
+                inbox.changed().await;
+                inbox.is_closed()
+            }
         });
         tokio::task::yield_now().await;
         inbox.close();
-        assert_eq!(waiter.await.expect("join"), None);
+        assert!(waiter.await.expect("join"));
+        assert_eq!(inbox.push(Trigger::Manual), Pushed::Closed);
+        assert!(inbox.pending().is_empty());
     }
 }

@@ -1,5 +1,5 @@
-//! Zoom webhooks (spec/zoom-api.md section 9): signature verification and the
-//! `endpoint.url_validation` answer. Pure functions; the HTTP handler is in `http`.
+//! Zoom webhooks (spec/zoom-api.md section 9): signature verification, replay refusal and
+//! the `endpoint.url_validation` answer. The HTTP handler is in `http`.
 //!
 //! Every request must be signed, the URL validation included: answering an unsigned
 //! validation would hand anyone an HMAC of a string they chose, that is, a valid
@@ -7,6 +7,8 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Mutex;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 
@@ -56,6 +58,27 @@ pub enum Rejection {
     BadSignature,
 }
 
+impl Rejection {
+    /// The metric label.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Rejection::Missing(_) => "missing_header",
+            Rejection::BadTimestamp => "bad_timestamp",
+            Rejection::Stale(_) => "stale",
+            Rejection::BadSignature => "bad_signature",
+        }
+    }
+}
+
+/// A request whose signature checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The signature (HMAC bytes): the same bytes again mean the same request again.
+    pub signature: Vec<u8>,
+    /// The request's time, Unix seconds.
+    pub timestamp: i64,
+}
+
 /// `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}`: what Zoom puts in `x-zm-signature`.
 pub fn sign(secret: &WebhookSecret, timestamp: &str, body: &[u8]) -> String {
     format!(
@@ -72,7 +95,7 @@ pub fn verify(
     body: &[u8],
     now: i64,
     tolerance: Duration,
-) -> Result<(), Rejection> {
+) -> Result<Verified, Rejection> {
     let ts_text = timestamp.ok_or(Rejection::Missing("x-zm-request-timestamp"))?;
     let sig = signature.ok_or(Rejection::Missing("x-zm-signature"))?;
     let ts: i64 = ts_text
@@ -91,10 +114,52 @@ pub fn verify(
         .strip_prefix("v0=")
         .and_then(|h| hex::decode(h).ok())
         .ok_or(Rejection::BadSignature)?;
-    if bool::from(expected.as_slice().ct_eq(given.as_slice())) {
-        Ok(())
+    if !expected.is_empty() && bool::from(expected.as_slice().ct_eq(given.as_slice())) {
+        Ok(Verified {
+            signature: expected,
+            timestamp: ts_secs,
+        })
     } else {
         Err(Rejection::BadSignature)
+    }
+}
+
+/// Most signatures remembered at once. Only verified requests are remembered, so this is
+/// Zoom's own volume over twice the tolerance; past it, the one whose window closes first
+/// is forgotten.
+const MAX_SEEN: usize = 100_000;
+
+/// The signatures accepted within the time window, so that a captured request sent again
+/// (a replay) is refused while its timestamp would still pass.
+#[derive(Debug, Default)]
+pub struct SeenSignatures {
+    seen: Mutex<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    /// (Unix second after which the timestamp is stale, signature).
+    by_expiry: BTreeSet<(i64, Vec<u8>)>,
+    signatures: HashSet<Vec<u8>>,
+}
+
+impl SeenSignatures {
+    /// Records `v`; `false` when its signature was already seen within the window.
+    pub fn first_use(&self, v: &Verified, now: i64, tolerance: Duration) -> bool {
+        let mut s = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some(first) = s.by_expiry.first().cloned() {
+            if first.0 >= now && s.by_expiry.len() < MAX_SEEN {
+                break;
+            }
+            s.by_expiry.remove(&first);
+            s.signatures.remove(&first.1);
+        }
+        if !s.signatures.insert(v.signature.clone()) {
+            return false;
+        }
+        let expiry = v.timestamp.saturating_add(tolerance.as_secs() as i64);
+        s.by_expiry.insert((expiry, v.signature.clone()));
+        true
     }
 }
 
@@ -157,10 +222,8 @@ mod tests {
         let ts = NOW.to_string();
         let sig = sign(&secret(), &ts, body);
         assert!(sig.starts_with("v0=") && sig.len() == 3 + 64);
-        assert_eq!(
-            verify(&secret(), Some(&ts), Some(&sig), body, NOW, TOL),
-            Ok(())
-        );
+        let v = verify(&secret(), Some(&ts), Some(&sig), body, NOW, TOL).expect("verified");
+        assert_eq!((v.timestamp, v.signature.len()), (NOW, 32));
     }
 
     #[test]
@@ -224,9 +287,8 @@ mod tests {
         );
         let ms = (NOW * 1000).to_string();
         let ms_sig = sign(&secret(), &ms, body);
-        assert_eq!(
-            check(Some(&ms), Some(&ms_sig), body),
-            Ok(()),
+        assert!(
+            check(Some(&ms), Some(&ms_sig), body).is_ok(),
             "milliseconds tolerated"
         );
     }
@@ -258,6 +320,27 @@ mod tests {
         assert_eq!(e.account_id.as_deref(), Some("A1"));
         assert!(parse(b"nope").is_err());
         assert!(parse(br#"{"payload":{}}"#).is_err());
+    }
+
+    #[test]
+    fn a_signature_is_accepted_once_within_its_window() {
+        let seen = SeenSignatures::default();
+        let body = br#"{"event":"user.updated"}"#;
+        let ts = NOW.to_string();
+        let sig = sign(&secret(), &ts, body);
+        let v = verify(&secret(), Some(&ts), Some(&sig), body, NOW, TOL).expect("ok");
+        assert!(seen.first_use(&v, NOW, TOL));
+        assert!(!seen.first_use(&v, NOW + 10, TOL), "a replay");
+        let later = (NOW + 1).to_string();
+        let sig2 = sign(&secret(), &later, body);
+        let v2 = verify(&secret(), Some(&later), Some(&sig2), body, NOW + 1, TOL).expect("ok");
+        assert!(
+            seen.first_use(&v2, NOW + 1, TOL),
+            "the same event, sent again by Zoom later"
+        );
+        // Once the window has closed the entry is dropped (verify refuses it as stale anyway).
+        assert!(seen.first_use(&v, NOW + 302, TOL));
+        assert_eq!(seen.seen.lock().expect("seen").signatures.len(), 1);
     }
 
     #[test]

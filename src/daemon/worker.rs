@@ -35,6 +35,8 @@ pub enum Wake {
     Due,
     /// The retry of a failed run.
     Retry,
+    /// Queued outside triggers, held until the minimum interval after the last run.
+    MinInterval,
 }
 
 /// One account's reconcile, as the loop sees it.
@@ -57,8 +59,33 @@ pub struct Timing {
     pub backoff_base: Duration,
     /// Longest retry delay.
     pub backoff_max: Duration,
+    /// Shortest time between the end of a run and the start of one woken only by outside
+    /// triggers (`POST /reconcile`, webhooks).
+    pub min_interval: Duration,
     /// Wall clock for cron and events.
     pub clock: Clock,
+}
+
+/// What holds the queued run back: the backoff after a failure (while the revision that
+/// failed is still in force), else the minimum interval when only outside triggers are
+/// queued. `None`: nothing holds it.
+fn hold(
+    queued: &BTreeSet<Trigger>,
+    retry: Option<(Instant, u64)>,
+    revision: u64,
+    last_end: Option<Instant>,
+    min_interval: Duration,
+) -> Option<(Instant, Wake)> {
+    if let Some((at, rev)) = retry
+        && rev == revision
+    {
+        return Some((at, Wake::Retry));
+    }
+    let outside_only = !queued.is_empty() && queued.iter().all(|t| t.is_external());
+    match last_end {
+        Some(end) if outside_only => Some((end + min_interval, Wake::MinInterval)),
+        _ => None,
+    }
 }
 
 /// Runs the account until `shutdown` turns true or the inbox closes. A run in flight is
@@ -70,21 +97,21 @@ pub async fn run<R: Reconcile>(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut backoff = Backoff::new(timing.backoff_base, timing.backoff_max);
-    let mut pending: BTreeSet<Trigger> = [Trigger::Startup].into();
+    inbox.push(Trigger::Startup);
     // After a failure: when to retry, and the revision that failed.
     let mut retry: Option<(Instant, u64)> = None;
     let mut due: Option<Timestamp> = None;
+    let mut last_end: Option<Instant> = None;
     loop {
-        if *shutdown.borrow() {
+        if *shutdown.borrow() || inbox.is_closed() {
             return;
         }
-        let gate = retry
-            .filter(|(_, rev)| *rev == r.revision())
-            .map(|(at, _)| at);
-        let held = gate.is_some_and(|g| g > Instant::now());
-        if !pending.is_empty() && !held {
-            let triggers = std::mem::take(&mut pending);
+        let queued = inbox.pending();
+        let held = hold(&queued, retry, r.revision(), last_end, timing.min_interval);
+        if !queued.is_empty() && held.is_none_or(|(at, _)| at <= Instant::now()) {
+            let triggers = inbox.take();
             let out = r.run(&triggers).await;
+            last_end = Some(Instant::now());
             due = out.due;
             if out.ok {
                 backoff.reset();
@@ -97,22 +124,22 @@ pub async fn run<R: Reconcile>(
                     "run failed; retrying after a backoff"
                 );
                 retry = Some((Instant::now() + delay, out.revision));
-                pending.insert(Trigger::Retry);
+                inbox.push(Trigger::Retry);
             }
             continue;
         }
         let now = timing.clock.now();
         let cron_at = r.next_resync(now);
-        let wake_gate = gate.filter(|_| !pending.is_empty());
+        let gate = held.filter(|_| !queued.is_empty());
         let mut next: Option<(Timestamp, Wake)> = None;
         for (at, why) in [
             (cron_at, Wake::Schedule),
             (due, Wake::Due),
             (
-                wake_gate.map(|g| {
+                gate.map(|(g, _)| {
                     now + chrono::Duration::from_std(g - Instant::now()).unwrap_or_default()
                 }),
-                Wake::Retry,
+                gate.map_or(Wake::Retry, |(_, why)| why),
             ),
         ] {
             if let Some(at) = at
@@ -130,24 +157,21 @@ pub async fn run<R: Reconcile>(
                     return;
                 }
             }
-            got = inbox.recv() => match got {
-                Some(t) => pending.extend(t),
-                None => return,
-            },
+            _ = inbox.changed() => {}
             _ = sleep_until(cron_wake) => {
                 // Re-read the schedule on the next turn: a wake before the slot (the sleep
                 // is capped) computes the same slot again and sleeps on.
                 if cron_at.is_some_and(|t| timing.clock.now() >= t) {
-                    pending.insert(Trigger::Schedule);
+                    inbox.push(Trigger::Schedule);
                 }
             }
             _ = sleep_until(due_wake) => {
                 if due.is_some_and(|t| timing.clock.now() >= t) {
                     due = None;
-                    pending.insert(Trigger::Due);
+                    inbox.push(Trigger::Due);
                 }
             }
-            _ = sleep_until(wake_gate) => {}
+            _ = sleep_until(gate.map(|(g, _)| g)) => {}
         }
     }
 }
@@ -180,6 +204,7 @@ mod tests {
         cron: Option<cron::Schedule>,
         clock: Option<Clock>,
         start: Option<Instant>,
+        min_interval: Duration,
     }
 
     impl Script {
@@ -234,6 +259,7 @@ mod tests {
         Timing {
             backoff_base: S(2),
             backoff_max: S(60),
+            min_interval: Duration::ZERO,
             clock,
         }
     }
@@ -248,7 +274,11 @@ mod tests {
         let inbox = Arc::new(Inbox::default());
         let (stop, rx) = watch::channel(false);
         let clock = script.clock.clone().unwrap_or(Clock::System);
-        let task = tokio::spawn(run(script.clone(), inbox.clone(), timing(clock), rx));
+        let timing = Timing {
+            min_interval: script.min_interval,
+            ..timing(clock)
+        };
+        let task = tokio::spawn(run(script.clone(), inbox.clone(), timing, rx));
         Running { inbox, stop, task }
     }
 
@@ -279,6 +309,47 @@ mod tests {
                 [Trigger::ManifestChanged, Trigger::Webhook, Trigger::Manual].into()
             ),
             "the second run starts when the first ends, once for all three triggers"
+        );
+        let _ = w.stop.send(true);
+        w.task.await.expect("worker");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn outside_triggers_keep_the_minimum_interval_and_a_storm_makes_one_run() {
+        let mut script = Script::new();
+        script.run_time = S(1);
+        script.min_interval = S(30);
+        let w = start(&script);
+        // The startup run ends at 1 s; a storm of manual and webhook triggers at 5 s.
+        at(&script, S(5)).await;
+        for i in 0..100 {
+            w.inbox.push(if i % 2 == 0 {
+                Trigger::Manual
+            } else {
+                Trigger::Webhook
+            });
+        }
+        at(&script, S(30)).await;
+        assert_eq!(
+            script.times(),
+            vec![S(0)],
+            "held until 30 s after the last run"
+        );
+        at(&script, S(60)).await;
+        let runs = script.runs();
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(runs[1], (S(31), [Trigger::Webhook, Trigger::Manual].into()));
+        // A manifest change is not held: it comes from the repository, not from outside.
+        // (The manual trigger at 60 s is held until 62 s; the change at 61 s takes it along.)
+        w.inbox.push(Trigger::Manual);
+        at(&script, S(61)).await;
+        w.inbox.push(Trigger::ManifestChanged);
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let runs = script.runs();
+        assert_eq!(runs.len(), 3, "{runs:?}");
+        assert_eq!(
+            runs[2],
+            (S(61), [Trigger::ManifestChanged, Trigger::Manual].into())
         );
         let _ = w.stop.send(true);
         w.task.await.expect("worker");

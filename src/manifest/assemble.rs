@@ -5,7 +5,7 @@
 //! domain, then the account's defaults, then `basic` / `member`.
 
 use super::Diagnostic;
-use super::kinds::{Owned, Raw, RawUser};
+use super::raw::{Owned, Raw, RawUser};
 use super::tree::Pos;
 use crate::model::{
     AccountSpec, Desired, DesiredStatus, DesiredUser, Email, RoleName, Rule, Source, UserType,

@@ -2,7 +2,7 @@
 //! contacts CSV (K5: every bad row reported at once, with row, column, value and why).
 
 use super::fields::{self, Fields, Sink};
-use super::kinds::{FileCtx, Owned, Raw};
+use super::raw::{FileCtx, Owned, Raw};
 use super::tree::{Node, Pos, Value};
 use crate::model::{
     DesiredContactGroup, DesiredExternalContacts, DesiredOrganization, Email, PersonalContact,

@@ -2,25 +2,99 @@
 //! spreadsheet shows it (the header is row 1) and the column.
 
 use super::fields::{self, Fields, Sink};
-use super::kinds::{FileCtx, Raw, RawUser, UserFields, read_defaults};
+use super::kinds::read_defaults;
+use super::raw::{FileCtx, Raw, RawUser, UserFields};
 use super::tree::{Node, Pos};
-use crate::model::{Addon, Email, RoleName, Rule, UserType};
+use crate::model::{Addon, Email, RoleName, Rule, UserField, UserSpec, UserType};
 
-/// The columns a user CSV may have; only `email` is required.
-pub const COLUMNS: [&str; 12] = [
-    "email",
-    "firstName",
-    "lastName",
-    "type",
-    "role",
-    "group",
-    "chatGroups",
-    "department",
-    "manager",
-    "jobTitle",
-    "location",
-    "addons",
+/// The user fields a CSV may carry, in the column order of the manifest format (after
+/// `email`, the only required column): every [`UserField`] but `customAttributes`, which
+/// has no one-cell form. The names are [`UserField::as_str`].
+pub const FIELD_COLUMNS: [UserField; 11] = [
+    UserField::FirstName,
+    UserField::LastName,
+    UserField::Type,
+    UserField::Role,
+    UserField::Group,
+    UserField::ChatGroups,
+    UserField::Department,
+    UserField::Manager,
+    UserField::JobTitle,
+    UserField::Location,
+    UserField::Addons,
 ];
+
+/// A column of a user CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    /// `email`.
+    Email,
+    /// One of [`FIELD_COLUMNS`].
+    Field(UserField),
+}
+
+impl Column {
+    fn parse(name: &str) -> Option<Column> {
+        if name == "email" {
+            return Some(Column::Email);
+        }
+        UserField::parse(name)
+            .filter(|f| FIELD_COLUMNS.contains(f))
+            .map(Column::Field)
+    }
+}
+
+/// The header row of a user CSV: `email`, then [`FIELD_COLUMNS`] (what `roster export
+/// users` writes and what [`parse_csv`] accepts).
+pub fn header() -> Vec<&'static str> {
+    let mut v = vec!["email"];
+    v.extend(FIELD_COLUMNS.map(UserField::as_str));
+    v
+}
+
+/// The cell of `field` for a user with `spec`, as [`parse_csv`] reads it back (lists
+/// joined with `;`, empty when not set).
+pub fn cell(spec: &UserSpec, field: UserField) -> String {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    match field {
+        UserField::FirstName => text(&spec.first_name),
+        UserField::LastName => text(&spec.last_name),
+        UserField::Type => spec
+            .user_type
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
+        UserField::Role => spec
+            .role
+            .as_ref()
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
+        UserField::Group => text(&spec.group),
+        UserField::ChatGroups => spec
+            .chat_groups
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(";"),
+        UserField::Department => text(&spec.department),
+        UserField::Manager => spec
+            .manager
+            .as_ref()
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        UserField::JobTitle => text(&spec.job_title),
+        UserField::Location => text(&spec.location),
+        UserField::Addons => spec
+            .addons
+            .iter()
+            .flatten()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+        // Not a column (see FIELD_COLUMNS).
+        UserField::CustomAttributes => String::new(),
+    }
+}
 
 /// Reads a `UserImport` document and the CSV it names.
 pub fn read_import(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut Raw) {
@@ -97,135 +171,160 @@ pub fn parse_csv(text: &str, sink: &mut Sink<'_>) -> Vec<(Email, UserFields, Pos
             return Vec::new();
         }
     };
-    let columns: Vec<String> = header
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let mut header_ok = true;
-    for (i, c) in columns.iter().enumerate() {
-        if !COLUMNS.contains(&c.as_str()) {
-            header_ok = false;
-            let hint = COLUMNS
-                .iter()
-                .find(|k| k.eq_ignore_ascii_case(c))
-                .map(|k| format!(" (did you mean `{k}`?)"))
-                .unwrap_or_else(|| format!(" (columns: {})", COLUMNS.join(",")));
-            sink.format(cell_pos(1, i), format!("unknown column `{c}`{hint}"));
-        }
-        if columns[..i].contains(c) {
-            header_ok = false;
-            sink.format(cell_pos(1, i), format!("column `{c}` appears twice"));
-        }
-    }
-    let Some(email_col) = columns.iter().position(|c| c == "email") else {
-        sink.format(cell_pos(1, 0), "the header row needs an `email` column");
+    let Some((columns, email_col)) = read_header(&header, sink) else {
         return Vec::new();
     };
-    if !header_ok {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for (i, rec) in records.enumerate() {
         let row = i + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                sink.format(cell_pos(row, 0), format!("unreadable row: {e}"));
-                continue;
-            }
-        };
-        if rec.iter().all(str::is_empty) {
-            continue;
-        }
-        if rec.len() > columns.len() {
-            sink.format(
-                cell_pos(row, columns.len()),
-                format!(
-                    "row has {} cells but the header names {} columns",
-                    rec.len(),
-                    columns.len()
-                ),
-            );
-            continue;
-        }
-        let before = sink.out.len();
-        let mut fields = UserFields::default();
-        let mut email = None;
-        for (col, value) in rec.iter().enumerate() {
-            if value.is_empty() {
-                continue;
-            }
-            let at = cell_pos(row, col);
-            let list = || {
-                value
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-            };
-            let s = &mut fields.spec;
-            match columns[col].as_str() {
-                "email" => match Email::parse(value) {
-                    Ok(e) => email = Some(e),
-                    Err(e) => sink.format(
-                        at,
-                        format!("`email`: {value:?} is not a valid email address ({e})"),
-                    ),
-                },
-                "firstName" => s.first_name = Some(value.to_string()),
-                "lastName" => s.last_name = Some(value.to_string()),
-                "type" => match UserType::parse(value) {
-                    Some(t) => s.user_type = Some(t),
-                    None => sink.error(
-                        at,
-                        Rule::U2,
-                        format!("`type`: {value:?} is not a user type (basic, licensed, on-prem)"),
-                    ),
-                },
-                "role" => s.role = Some(RoleName::parse(value)),
-                "group" => s.group = Some(value.to_string()),
-                "chatGroups" => s.chat_groups = Some(list().collect()),
-                "department" => s.department = Some(value.to_string()),
-                "manager" => match Email::parse(value) {
-                    Ok(e) => s.manager = Some(e),
-                    Err(e) => sink.format(
-                        at,
-                        format!("`manager`: {value:?} is not a valid email address ({e})"),
-                    ),
-                },
-                "jobTitle" => s.job_title = Some(value.to_string()),
-                "location" => s.location = Some(value.to_string()),
-                "addons" => {
-                    let mut set = std::collections::BTreeSet::new();
-                    for a in list() {
-                        match Addon::parse(&a) {
-                            Some(a) => {
-                                set.insert(a);
-                            }
-                            None => sink.error(
-                                at,
-                                Rule::U3,
-                                format!(
-                                    "`addons`: {a:?} is not an add-on (large-meeting, webinar)"
-                                ),
-                            ),
-                        }
-                    }
-                    s.addons = Some(set);
-                }
-                _ => {}
-            }
-        }
-        if email.is_none() && rec.get(email_col).is_none_or(str::is_empty) {
-            sink.format(cell_pos(row, email_col), "`email` is required on every row");
-        }
-        if sink.out.len() == before
-            && let Some(e) = email
-        {
-            out.push((e, fields, cell_pos(row, email_col)));
+        match rec {
+            Ok(rec) => out.extend(read_row(&rec, row, &columns, email_col, sink)),
+            Err(e) => sink.format(cell_pos(row, 0), format!("unreadable row: {e}")),
         }
     }
     out
+}
+
+/// Checks the header row: known columns, none twice, `email` present. Returns the
+/// columns and the index of `email`, or `None` (reported) when the rows cannot be read.
+fn read_header(header: &csv::StringRecord, sink: &mut Sink<'_>) -> Option<(Vec<Column>, usize)> {
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    let known = self::header();
+    let mut columns = Vec::new();
+    for (i, c) in names.iter().enumerate() {
+        match Column::parse(c) {
+            Some(col) => columns.push(col),
+            None => {
+                let hint = known
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(c))
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_else(|| format!(" (columns: {})", known.join(",")));
+                sink.format(cell_pos(1, i), format!("unknown column `{c}`{hint}"));
+            }
+        }
+        if names[..i].contains(c) {
+            sink.format(cell_pos(1, i), format!("column `{c}` appears twice"));
+        }
+    }
+    let Some(email_col) = names.iter().position(|c| c == "email") else {
+        sink.format(cell_pos(1, 0), "the header row needs an `email` column");
+        return None;
+    };
+    let header_ok = columns.len() == names.len()
+        && names
+            .iter()
+            .enumerate()
+            .all(|(i, c)| !names[..i].contains(c));
+    header_ok.then_some((columns, email_col))
+}
+
+/// Reads one data row; `None` when it is blank or has a bad cell (reported).
+fn read_row(
+    rec: &csv::StringRecord,
+    row: usize,
+    columns: &[Column],
+    email_col: usize,
+    sink: &mut Sink<'_>,
+) -> Option<(Email, UserFields, Pos)> {
+    if rec.iter().all(str::is_empty) {
+        return None;
+    }
+    if rec.len() > columns.len() {
+        sink.format(
+            cell_pos(row, columns.len()),
+            format!(
+                "row has {} cells but the header names {} columns",
+                rec.len(),
+                columns.len()
+            ),
+        );
+        return None;
+    }
+    let before = sink.out.len();
+    let mut fields = UserFields::default();
+    let mut email = None;
+    for (col, value) in rec.iter().enumerate() {
+        if value.is_empty() {
+            continue;
+        }
+        let at = cell_pos(row, col);
+        match columns[col] {
+            Column::Email => match Email::parse(value) {
+                Ok(e) => email = Some(e),
+                Err(e) => sink.format(
+                    at,
+                    format!("`email`: {value:?} is not a valid email address ({e})"),
+                ),
+            },
+            Column::Field(f) => read_cell(&mut fields.spec, f, value, at, sink),
+        }
+    }
+    if email.is_none() && rec.get(email_col).is_none_or(str::is_empty) {
+        sink.format(cell_pos(row, email_col), "`email` is required on every row");
+    }
+    if sink.out.len() != before {
+        return None;
+    }
+    email.map(|e| (e, fields, cell_pos(row, email_col)))
+}
+
+/// Reads one non-empty cell of a user field (lists separated by `;`).
+fn read_cell(s: &mut UserSpec, field: UserField, value: &str, at: Pos, sink: &mut Sink<'_>) {
+    let list = || {
+        value
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let text = || Some(value.to_string());
+    match field {
+        UserField::FirstName => s.first_name = text(),
+        UserField::LastName => s.last_name = text(),
+        UserField::Type => match UserType::parse(value) {
+            Some(t) => s.user_type = Some(t),
+            None => sink.error(
+                at,
+                Rule::U2,
+                format!("`type`: {value:?} is not a user type (basic, licensed, on-prem)"),
+            ),
+        },
+        UserField::Role => s.role = Some(RoleName::parse(value)),
+        UserField::Group => s.group = text(),
+        UserField::ChatGroups => s.chat_groups = Some(list().collect()),
+        UserField::Department => s.department = text(),
+        UserField::Manager => match Email::parse(value) {
+            Ok(e) => s.manager = Some(e),
+            Err(e) => sink.format(
+                at,
+                format!("`manager`: {value:?} is not a valid email address ({e})"),
+            ),
+        },
+        UserField::JobTitle => s.job_title = text(),
+        UserField::Location => s.location = text(),
+        UserField::Addons => {
+            let mut set = std::collections::BTreeSet::new();
+            for a in list() {
+                match Addon::parse(&a) {
+                    Some(a) => {
+                        set.insert(a);
+                    }
+                    None => sink.error(
+                        at,
+                        Rule::U3,
+                        format!("`addons`: {a:?} is not an add-on (large-meeting, webinar)"),
+                    ),
+                }
+            }
+            s.addons = Some(set);
+        }
+        // Never a column: Column::parse refuses it.
+        UserField::CustomAttributes => {}
+    }
 }
 
 /// Removes `.` and `..` components without touching the file system, so a CSV named
@@ -243,4 +342,52 @@ fn normalize(path: &std::path::Path) -> std::path::PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_columns_are_every_user_field_but_custom_attributes_once() {
+        for f in UserField::ALL {
+            let n = FIELD_COLUMNS.iter().filter(|c| **c == f).count();
+            let expected = usize::from(f != UserField::CustomAttributes);
+            assert_eq!(n, expected, "{} in FIELD_COLUMNS", f.as_str());
+        }
+    }
+
+    #[test]
+    fn exported_cells_read_back_as_the_same_user() {
+        let spec = UserSpec {
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            user_type: Some(UserType::Licensed),
+            addons: Some([Addon::Webinar, Addon::LargeMeeting].into()),
+            role: Some(RoleName::Admin),
+            group: Some("eng".into()),
+            chat_groups: Some(["a".to_string(), "b".to_string()].into()),
+            department: Some("R&D".into()),
+            manager: Email::parse("boss@acme.com").ok(),
+            job_title: Some("CTO".into()),
+            location: Some("London".into()),
+            custom_attributes: None,
+        };
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(header()).unwrap();
+        let mut row = vec!["ada@acme.com".to_string()];
+        row.extend(FIELD_COLUMNS.iter().map(|f| cell(&spec, *f)));
+        w.write_record(row).unwrap();
+        let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let mut out = Vec::new();
+        let mut sink = Sink {
+            file: "x.csv",
+            kind: None,
+            out: &mut out,
+        };
+        let users = parse_csv(&text, &mut sink);
+        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].1.spec, spec);
+    }
 }

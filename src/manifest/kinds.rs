@@ -2,11 +2,12 @@
 //! account: [`super::assemble`] does that once every file is read).
 
 use super::fields::{self, Fields, Sink};
+use super::raw::{FileCtx, Owned, Raw, RawUser, UserFields};
 use super::tree::{Node, Pos, Value};
 use crate::model::{
     AccountDefaults, AccountSpec, Addon, DesiredGroup, DesiredRole, DesiredStatus, DomainDefaults,
-    Email, Policy, ProviderConfig, RemoveAction, RoleName, Rule, Seats, SecretRef, SimConfig,
-    Source, UserField, UserSpec, UserType, ZoomConfig,
+    Policy, ProviderConfig, RemoveAction, RoleName, Rule, Seats, SecretRef, SimConfig, UserField,
+    UserType, ZoomConfig,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -20,125 +21,8 @@ const INVITATION_DAYS: i64 = 30;
 /// Kinds that later versions will read; today they are refused with a clear message.
 const LATER_KINDS: [&str; 2] = ["CalendarContactIntegration", "CalendlyConnection"];
 
-/// User fields accepted on `User`, in `Users` items and defaults, and in `UserImport` defaults.
-pub const USER_FIELDS: [&str; 14] = [
-    "firstName",
-    "lastName",
-    "type",
-    "addons",
-    "role",
-    "group",
-    "chatGroups",
-    "department",
-    "manager",
-    "jobTitle",
-    "location",
-    "customAttributes",
-    "status",
-    "expires",
-];
-
-/// A user's own fields plus its lifecycle, before defaults.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserFields {
-    /// Profile and membership.
-    pub spec: UserSpec,
-    /// `status`, when given.
-    pub status: Option<DesiredStatus>,
-    /// `expires`, when given.
-    pub expires: Option<chrono::NaiveDate>,
-    /// Where each custom attribute key was written (for U11 errors).
-    pub attribute_pos: Vec<(String, Pos)>,
-}
-
-impl UserFields {
-    /// Fields of `self`, falling back to `under` where `self` says nothing.
-    pub fn over(self, under: &UserFields) -> UserFields {
-        let s = self.spec;
-        let u = &under.spec;
-        UserFields {
-            spec: UserSpec {
-                first_name: s.first_name.or_else(|| u.first_name.clone()),
-                last_name: s.last_name.or_else(|| u.last_name.clone()),
-                user_type: s.user_type.or(u.user_type),
-                addons: s.addons.or_else(|| u.addons.clone()),
-                role: s.role.or_else(|| u.role.clone()),
-                group: s.group.or_else(|| u.group.clone()),
-                chat_groups: s.chat_groups.or_else(|| u.chat_groups.clone()),
-                department: s.department.or_else(|| u.department.clone()),
-                manager: s.manager.or_else(|| u.manager.clone()),
-                job_title: s.job_title.or_else(|| u.job_title.clone()),
-                location: s.location.or_else(|| u.location.clone()),
-                custom_attributes: s.custom_attributes.or_else(|| u.custom_attributes.clone()),
-            },
-            status: self.status.or(under.status),
-            expires: self.expires.or(under.expires),
-            attribute_pos: if self.attribute_pos.is_empty() {
-                under.attribute_pos.clone()
-            } else {
-                self.attribute_pos
-            },
-        }
-    }
-}
-
-/// A user as declared, with the defaults of its list.
-#[derive(Debug, Clone)]
-pub struct RawUser {
-    /// `account:` when given, with its position.
-    pub account: Option<(String, Pos)>,
-    /// Email.
-    pub email: Email,
-    /// Own fields over the list's defaults.
-    pub fields: UserFields,
-    /// Where the user was declared (its email).
-    pub source: Source,
-    /// The kind that declared it.
-    pub kind: &'static str,
-}
-
-/// A named object (group, chat group, role) with its account.
-#[derive(Debug, Clone)]
-pub struct Owned<T> {
-    /// `account:` when given.
-    pub account: Option<(String, Pos)>,
-    /// The object.
-    pub value: T,
-    /// Kind, for messages.
-    pub kind: &'static str,
-}
-
-/// Everything read from the files, not yet checked across files.
-#[derive(Debug, Default)]
-pub struct Raw {
-    /// Accounts.
-    pub accounts: Vec<(AccountSpec, Vec<Pos>)>,
-    /// Users from `User`, `Users` and `UserImport`.
-    pub users: Vec<RawUser>,
-    /// Groups.
-    pub groups: Vec<Owned<DesiredGroup>>,
-    /// Chat groups.
-    pub chat_groups: Vec<Owned<DesiredGroup>>,
-    /// Roles.
-    pub roles: Vec<Owned<DesiredRole>>,
-    /// Organizations (at most one per account, O2).
-    pub organizations: Vec<Owned<crate::model::DesiredOrganization>>,
-    /// External contacts per user.
-    pub external: Vec<Owned<crate::model::DesiredExternalContacts>>,
-    /// Personal contact groups.
-    pub personal: Vec<Owned<crate::model::DesiredContactGroup>>,
-}
-
-/// Where the file is: its path relative to the manifest folder (for messages) and its
-/// folder on disk (for relative `file:` and `seed:` references).
-pub struct FileCtx<'a> {
-    /// Relative path, as shown in messages.
-    pub rel: &'a str,
-    /// Folder holding the file on disk.
-    pub dir: &'a Path,
-    /// The manifest root folder (CSV files are named relative to it in messages).
-    pub root: &'a Path,
-}
+/// Lifecycle fields accepted beside the [`UserField`]s wherever a user is declared.
+const LIFECYCLE_FIELDS: [&str; 2] = ["status", "expires"];
 
 /// Reads one document into `raw`.
 pub fn read_document(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut Raw) {
@@ -213,76 +97,12 @@ fn account_ref(f: &Fields<'_>, sink: &mut Sink<'_>) -> Option<(String, Pos)> {
         .and_then(|n| fields::text(sink, n, "account").map(|t| (t, n.pos)))
 }
 
-/// Reads the user fields present in `f` (any of [`USER_FIELDS`]).
+/// Reads the user fields present in `f`: every [`UserField`] plus `status` and `expires`.
 pub fn read_user_fields(f: &Fields<'_>, sink: &mut Sink<'_>) -> UserFields {
     let mut out = UserFields::default();
-    let s = &mut out.spec;
-    s.first_name = f.text(sink, "firstName");
-    s.last_name = f.text(sink, "lastName");
-    if let Some(n) = f.get("type") {
-        s.user_type = fields::text(sink, n, "type").and_then(|t| match UserType::parse(&t) {
-            Some(t) => Some(t),
-            None => {
-                sink.error(
-                    n.pos,
-                    Rule::U2,
-                    format!("`type`: {t:?} is not a user type (basic, licensed, on-prem)"),
-                );
-                None
-            }
-        });
-    }
-    if let Some(n) = f.get("addons") {
-        s.addons = fields::list(sink, n, "addons").map(|items| {
-            items
-                .into_iter()
-                .filter_map(|(a, pos)| match Addon::parse(&a) {
-                    Some(a) => Some(a),
-                    None => {
-                        sink.error(
-                            pos,
-                            Rule::U3,
-                            format!("`addons`: {a:?} is not an add-on (large-meeting, webinar)"),
-                        );
-                        None
-                    }
-                })
-                .collect()
-        });
-    }
-    if let Some(n) = f.get("role") {
-        s.role = fields::text(sink, n, "role").map(|r| RoleName::parse(&r));
-    }
-    s.group = f.text(sink, "group");
-    if let Some(n) = f.get("chatGroups") {
-        s.chat_groups = fields::list(sink, n, "chatGroups")
-            .map(|v| v.into_iter().map(|(g, _)| g).collect::<BTreeSet<_>>());
-    }
-    s.department = f.text(sink, "department");
-    if let Some(n) = f.get("manager") {
-        s.manager = fields::email(sink, n, "manager");
-    }
-    s.job_title = f.text(sink, "jobTitle");
-    s.location = f.text(sink, "location");
-    if let Some(n) = f.get("customAttributes") {
-        match &n.value {
-            Value::Map(entries) => {
-                let mut map = BTreeMap::new();
-                for (k, v) in entries {
-                    let (Some(key), Some(value)) =
-                        (k.scalar(), fields::text(sink, v, "customAttributes"))
-                    else {
-                        continue;
-                    };
-                    out.attribute_pos.push((key.to_string(), k.pos));
-                    map.insert(key.to_string(), value);
-                }
-                out.spec.custom_attributes = Some(map);
-            }
-            _ => sink.format(
-                n.pos,
-                "`customAttributes` must be a mapping of attribute name to value",
-            ),
+    for field in UserField::ALL {
+        if let Some(n) = f.get(field.as_str()) {
+            read_user_field(&mut out, field, n, sink);
         }
     }
     if let Some(n) = f.get("status") {
@@ -306,9 +126,90 @@ pub fn read_user_fields(f: &Fields<'_>, sink: &mut Sink<'_>) -> UserFields {
     out
 }
 
+/// Reads one user field from its (non-null) node.
+fn read_user_field(out: &mut UserFields, field: UserField, n: &Node, sink: &mut Sink<'_>) {
+    let key = field.as_str();
+    let s = &mut out.spec;
+    match field {
+        UserField::FirstName => s.first_name = fields::text(sink, n, key),
+        UserField::LastName => s.last_name = fields::text(sink, n, key),
+        UserField::Type => s.user_type = read_type(n, sink),
+        UserField::Addons => s.addons = read_addons(n, sink),
+        UserField::Role => s.role = fields::text(sink, n, key).map(|r| RoleName::parse(&r)),
+        UserField::Group => s.group = fields::text(sink, n, key),
+        UserField::ChatGroups => {
+            s.chat_groups = fields::list(sink, n, key)
+                .map(|v| v.into_iter().map(|(g, _)| g).collect::<BTreeSet<_>>());
+        }
+        UserField::Department => s.department = fields::text(sink, n, key),
+        UserField::Manager => s.manager = fields::email(sink, n, key),
+        UserField::JobTitle => s.job_title = fields::text(sink, n, key),
+        UserField::Location => s.location = fields::text(sink, n, key),
+        UserField::CustomAttributes => read_custom_attributes(out, n, sink),
+    }
+}
+
+/// `type` (U2).
+fn read_type(n: &Node, sink: &mut Sink<'_>) -> Option<UserType> {
+    let t = fields::text(sink, n, "type")?;
+    let parsed = UserType::parse(&t);
+    if parsed.is_none() {
+        sink.error(
+            n.pos,
+            Rule::U2,
+            format!("`type`: {t:?} is not a user type (basic, licensed, on-prem)"),
+        );
+    }
+    parsed
+}
+
+/// `addons` (U3): every item must be an add-on.
+fn read_addons(n: &Node, sink: &mut Sink<'_>) -> Option<BTreeSet<Addon>> {
+    fields::list(sink, n, "addons").map(|items| {
+        items
+            .into_iter()
+            .filter_map(|(a, pos)| match Addon::parse(&a) {
+                Some(a) => Some(a),
+                None => {
+                    sink.error(
+                        pos,
+                        Rule::U3,
+                        format!("`addons`: {a:?} is not an add-on (large-meeting, webinar)"),
+                    );
+                    None
+                }
+            })
+            .collect()
+    })
+}
+
+/// `customAttributes`: a mapping of attribute name to value, each key located (U11).
+fn read_custom_attributes(out: &mut UserFields, n: &Node, sink: &mut Sink<'_>) {
+    let Value::Map(entries) = &n.value else {
+        sink.format(
+            n.pos,
+            "`customAttributes` must be a mapping of attribute name to value",
+        );
+        return;
+    };
+    let mut map = BTreeMap::new();
+    for (k, v) in entries {
+        let (Some(key), Some(value)) = (k.scalar(), fields::text(sink, v, "customAttributes"))
+        else {
+            continue;
+        };
+        out.attribute_pos.push((key.to_string(), k.pos));
+        map.insert(key.to_string(), value);
+    }
+    out.spec.custom_attributes = Some(map);
+}
+
+/// The keys a user declaration accepts: `extra`, then every [`UserField`], then the
+/// lifecycle fields.
 fn with_user_fields(extra: &[&'static str]) -> Vec<&'static str> {
     let mut v: Vec<&'static str> = extra.to_vec();
-    v.extend(USER_FIELDS);
+    v.extend(UserField::ALL.map(UserField::as_str));
+    v.extend(LIFECYCLE_FIELDS);
     v
 }
 
@@ -387,10 +288,12 @@ fn read_users(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
 /// Reads `defaults:` of a `Users` or `UserImport` document.
 pub fn read_defaults(f: &Fields<'_>, sink: &mut Sink<'_>, kind: &str) -> UserFields {
     match f.get("defaults") {
-        Some(n) => match Fields::new(n, sink, &format!("{kind} defaults"), &USER_FIELDS) {
-            Some(d) => read_user_fields(&d, sink),
-            None => UserFields::default(),
-        },
+        Some(n) => {
+            match Fields::new(n, sink, &format!("{kind} defaults"), &with_user_fields(&[])) {
+                Some(d) => read_user_fields(&d, sink),
+                None => UserFields::default(),
+            }
+        }
         None => UserFields::default(),
     }
 }

@@ -45,6 +45,7 @@ pub mod contacts;
 pub mod csv_import;
 pub mod fields;
 pub mod kinds;
+pub mod raw;
 pub mod tree;
 
 /// Reads every `*.yaml` / `*.yml` file below `dir` (recursively, sorted, skipping names
@@ -61,7 +62,7 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
     // has been seen.
     let mut seeds: Vec<std::path::PathBuf> = Vec::new();
     let mut kindless: Vec<(std::path::PathBuf, String, tree::Node)> = Vec::new();
-    let mut raw = kinds::Raw::default();
+    let mut raw = raw::Raw::default();
     for path in &files {
         let rel = path
             .strip_prefix(dir)
@@ -89,7 +90,7 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
                 continue;
             }
         };
-        let file = kinds::FileCtx {
+        let file = raw::FileCtx {
             rel: &rel,
             dir: path.parent().unwrap_or(dir),
             root: dir,
@@ -113,7 +114,7 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
             kind: None,
             out: &mut out,
         };
-        let file = kinds::FileCtx {
+        let file = raw::FileCtx {
             rel: &rel,
             dir: path.parent().unwrap_or(dir),
             root: dir,

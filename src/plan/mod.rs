@@ -3,11 +3,13 @@
 //! provider's `observed_at`, so the simulator's clock drives U8 expiry).
 
 mod change;
+mod contacts;
 mod context;
 mod due;
 mod field;
 mod objects;
 mod org;
+mod personal;
 pub mod render;
 mod seats;
 mod users;
@@ -71,7 +73,7 @@ pub fn plan(
     let mut pools = seats::Pools::new(&cx);
     users::plan_users(&mut cx, &mut pools);
     pools.finish(&mut cx);
-    org::plan_contacts(&mut cx);
+    contacts::plan_contacts(&mut cx);
     users::check_u1(&mut cx);
     users::check_u11(&mut cx);
     users::check_min_admins(&mut cx);

@@ -5,7 +5,7 @@ use crate::harness::{Daemon, Workspace};
 use std::path::Path;
 use std::time::Duration;
 
-const SEED: &str = r#"clock: 2026-11-01T09:00:00Z
+pub(crate) const SEED: &str = r#"clock: 2026-11-01T09:00:00Z
 accounts:
   - id: acme
     owner: owner@acme.com
@@ -22,7 +22,7 @@ accounts:
 "#;
 
 /// Never fires during a test (1 January, midnight).
-const YEARLY: &str = "0 0 0 1 1 *";
+pub(crate) const YEARLY: &str = "0 0 0 1 1 *";
 
 fn account(resync: &str) -> String {
     format!(
@@ -37,7 +37,7 @@ fn users(ann_department: &str) -> String {
     )
 }
 
-fn small(resync: &str) -> Workspace {
+pub(crate) fn small(resync: &str) -> Workspace {
     let ws = Workspace::empty();
     ws.write("seed.yaml", SEED);
     ws.write("account.yaml", &account(resync));
@@ -45,7 +45,7 @@ fn small(resync: &str) -> Workspace {
     ws
 }
 
-fn sim_user(sim: &serde_json::Value, email: &str) -> serde_json::Value {
+pub(crate) fn sim_user(sim: &serde_json::Value, email: &str) -> serde_json::Value {
     sim["accounts"]
         .as_array()
         .into_iter()
@@ -63,7 +63,7 @@ fn sim_field(ws: &Workspace, email: &str, field: &str) -> String {
         .to_string()
 }
 
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 fn wait_field(d: &Daemon, ws: &Workspace, email: &str, field: &str, want: &str) {
     d.wait_for(&format!("{email} {field} = {want}"), WAIT, || {
@@ -229,13 +229,15 @@ fn drift_made_with_roster_sim_is_repaired_at_the_next_resync() {
         })
     });
     assert_eq!(sim_field(&ws, "ann@acme.com", "lastName"), "Archer");
+    // The startup run applied one change too: wait for the scheduled run's own report
+    // (it is recorded after the run observes the account again).
     d.wait_for("the repair's run to be reported", WAIT, || {
-        d.status()["accounts"]["acme"]["last_run"]["applied"] == 1
+        last_triggers(&d) == vec!["schedule"]
+            && d.status()["accounts"]["acme"]["last_run"]["applied"] == 1
     });
-    assert_eq!(last_triggers(&d), vec!["schedule"]);
 }
 
-fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
+pub(crate) fn sign(secret: &str, ts: &str, body: &[u8]) -> String {
     roster::daemon::webhook::sign(
         &roster::daemon::webhook::WebhookSecret::new(secret),
         ts,
@@ -306,10 +308,18 @@ fn a_webhook_with_a_bad_signature_gets_401_and_a_good_one_triggers_a_run() {
     assert_eq!(v["encryptedToken"], expected);
     let (_, metrics) = d.get("/metrics");
     assert!(
-        metrics.contains("roster_webhooks_total{result=\"unauthorized\"} 2\n"),
+        metrics.contains("roster_webhooks_total{result=\"refused\"} 2\n"),
         "{metrics}"
     );
     assert!(metrics.contains("roster_webhooks_total{result=\"accepted\"} 1\n"));
+    for reason in ["bad_signature", "stale"] {
+        assert!(
+            metrics.contains(&format!(
+                "roster_http_refusals_total{{endpoint=\"/webhooks/zoom\",reason=\"{reason}\"}} 1\n"
+            )),
+            "{metrics}"
+        );
+    }
 }
 
 #[test]
@@ -549,7 +559,7 @@ fn health_readiness_status_page_and_manual_trigger() {
 
 /// A strict reading of the Prometheus text format (0.0.4): every sample belongs to a
 /// family declared by `# TYPE`, names and labels are well-formed, values are numbers.
-fn parse_prometheus(text: &str) -> Result<Vec<(String, f64)>, String> {
+pub(crate) fn parse_prometheus(text: &str) -> Result<Vec<(String, f64)>, String> {
     let name_ok = |n: &str| {
         !n.is_empty()
             && n.chars().enumerate().all(|(i, c)| {

@@ -140,6 +140,8 @@ pub struct Daemon {
     child: std::process::Child,
     pub addr: std::net::SocketAddr,
     logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// `Authorization` sent by `get`, `post` and `status` (the operator token).
+    auth: Option<String>,
 }
 
 impl Workspace {
@@ -154,8 +156,16 @@ impl Workspace {
         c.arg(dir)
             .args(["--listen", "127.0.0.1:0", "--debounce", "100ms"])
             .args(args)
+            // Tests trigger runs back to back; the interval is tested where it is set.
+            .args(if args.contains(&"--min-trigger-interval") {
+                &[][..]
+            } else {
+                &["--min-trigger-interval", "0s"][..]
+            })
             .env("RUST_LOG", "info")
             .env_remove("ZOOM_WEBHOOK_SECRET_TOKEN")
+            .env_remove("ROSTER_OPERATOR_TOKEN")
+            .env_remove("ROSTER_OPERATOR_TOKEN_FILE")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
@@ -192,7 +202,12 @@ impl Workspace {
                 );
             }
         };
-        Daemon { child, addr, logs }
+        Daemon {
+            child,
+            addr,
+            logs,
+            auth: None,
+        }
     }
 
     /// The simulated cloud as the daemon left it (`state/sim.json`, written atomically).
@@ -206,14 +221,28 @@ impl Workspace {
 }
 
 impl Daemon {
+    /// Sends `Authorization: Bearer TOKEN` with every `get`, `post` and `status`.
+    pub fn with_token(mut self, token: &str) -> Daemon {
+        self.auth = Some(format!("Bearer {token}"));
+        self
+    }
+
+    fn with_auth<'a>(&'a self, headers: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut h = headers.to_vec();
+        if let Some(a) = &self.auth {
+            h.push(("authorization", a.as_str()));
+        }
+        h
+    }
+
     /// `GET path` → (status, body).
     pub fn get(&self, path: &str) -> (u16, String) {
-        http(self.addr, "GET", path, &[], b"")
+        http(self.addr, "GET", path, &self.with_auth(&[]), b"")
     }
 
     /// `POST path` with headers and a body → (status, body).
     pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-        http(self.addr, "POST", path, headers, body)
+        http(self.addr, "POST", path, &self.with_auth(headers), body)
     }
 
     /// `/status` parsed.
@@ -295,6 +324,26 @@ impl Drop for Daemon {
     }
 }
 
+/// A response as the tests read it.
+#[derive(Debug)]
+pub struct Reply {
+    pub code: u16,
+    /// Header names in lower case, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    /// Every value of header `name` (lower case).
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
 /// A minimal HTTP/1.1 client (one request per connection): (status, body).
 pub fn http(
     addr: std::net::SocketAddr,
@@ -303,15 +352,31 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, String) {
+    let r = request(addr, method, path, headers, body);
+    (r.code, r.body)
+}
+
+/// The same, with the response headers; a `host` among `headers` replaces the default.
+pub fn request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     use std::io::{Read, Write};
     let mut s =
         std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+    let mut req = format!("{method} {path} HTTP/1.1\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {addr}\r\n"));
+    }
+    req.push_str(&format!(
+        "Connection: close\r\nContent-Length: {}\r\n",
         body.len()
-    );
+    ));
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -320,12 +385,25 @@ pub fn http(
     s.write_all(body).expect("send body");
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).expect("read");
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let code = head
-        .split_whitespace()
-        .nth(1)
+    parse_reply(&String::from_utf8_lossy(&raw))
+}
+
+/// Reads a raw HTTP/1.1 response.
+pub fn parse_reply(text: &str) -> Reply {
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((text, ""));
+    let mut lines = head.lines();
+    let code = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    (code, body.to_string())
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Reply {
+        code,
+        headers,
+        body: body.to_string(),
+    }
 }

@@ -10,4 +10,5 @@ mod harness;
 mod org;
 mod regress;
 mod sim_serve;
+mod surface;
 mod validate;

@@ -4,7 +4,8 @@
 //! The same shape is the seed file (YAML, most fields optional) and the persisted state
 //! (`state/sim.json`), so `roster sim show` prints exactly what a seed can say.
 
-use crate::model::{AccountPlan, Addon, Email, Seats, Timestamp, UserType};
+pub use super::log::LogEntry;
+use crate::model::{AccountPlan, Addon, Email, RoleName, Seats, Timestamp, UserType};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -256,9 +257,9 @@ pub struct SimUser {
     /// Licence type (U2).
     #[serde(rename = "type", default = "basic")]
     pub user_type: UserType,
-    /// `owner`, `admin`, `member` or a custom role name (U7).
-    #[serde(default = "member")]
-    pub role: String,
+    /// The role (U7), written as its name: `owner`, `admin`, `member` or a custom role.
+    #[serde(default = "member", with = "role_text")]
+    pub role: RoleName,
     /// Add-ons held (U3).
     #[serde(default)]
     pub addons: BTreeSet<Addon>,
@@ -310,8 +311,23 @@ fn basic() -> UserType {
     UserType::Basic
 }
 
-fn member() -> String {
-    "member".into()
+fn member() -> RoleName {
+    RoleName::Member
+}
+
+/// A role on disk is its name as text (`role: admin`, `role: Helpdesk`), as seeds write
+/// it, not `RoleName`'s own serde form (`{custom: Helpdesk}`).
+mod role_text {
+    use crate::model::RoleName;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(role: &RoleName, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(role.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<RoleName, D::Error> {
+        String::deserialize(d).map(|name| RoleName::parse(&name))
+    }
 }
 
 impl SimUser {
@@ -343,7 +359,7 @@ impl SimUser {
 
     /// Owner or admin.
     pub fn is_admin_level(&self) -> bool {
-        self.role == "owner" || self.role == "admin"
+        self.role.is_admin_level()
     }
 }
 
@@ -362,25 +378,6 @@ pub struct Individual {
     /// Family name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-}
-
-/// One change made in the cloud.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LogEntry {
-    /// Simulated time.
-    pub at: Timestamp,
-    /// Account id (empty for individuals).
-    pub account: String,
-    /// Who acted (roster's actor, or the user themself out of band).
-    pub actor: String,
-    /// What was done (`create_user`, `invite_user`, `resend_invitation`, …).
-    pub action: String,
-    /// On what (an email, a group or role name).
-    pub target: String,
-    /// Details (fields changed, new values).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
 }
 
 impl Cloud {
@@ -465,7 +462,7 @@ impl Cloud {
                 let needs_kind = u.status == SimStatus::Pending && u.invite.is_none();
                 let needs_created = u.created_at.is_none();
                 if is_owner {
-                    self.accounts[ai].users[ui].role = "owner".into();
+                    self.accounts[ai].users[ui].role = RoleName::Owner;
                 }
                 if needs_id {
                     let id = self.fresh_id("u");

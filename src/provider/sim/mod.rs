@@ -6,6 +6,7 @@
 pub mod cloud;
 mod contacts;
 pub mod engine;
+pub mod log;
 mod observe;
 pub mod oob;
 pub mod serve;
@@ -96,7 +97,7 @@ pub fn read_seed(path: &Path) -> Result<Cloud, ProviderError> {
         }
     }
     cloud.normalize();
-    cloud.record("", "seed", "seed", &path.display().to_string(), None);
+    cloud.record("", "seed", "seed", None, Some(path.display().to_string()));
     Ok(cloud)
 }
 
@@ -168,7 +169,7 @@ impl SimProvider {
 fn empty_account(id: &str, owner: &Email) -> SimAccount {
     let mut u = SimUser::new(owner.clone());
     u.user_type = crate::model::UserType::Licensed;
-    u.role = "owner".into();
+    u.role = crate::model::RoleName::Owner;
     SimAccount {
         id: id.to_string(),
         owner: owner.clone(),

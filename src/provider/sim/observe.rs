@@ -3,7 +3,7 @@
 
 use super::cloud::{Cloud, SimStatus, SimUser};
 use crate::model::{
-    Email, Observed, ObservedGroup, ObservedRole, ObservedStatus, ObservedUser, RoleName, UserSpec,
+    Email, Observed, ObservedGroup, ObservedRole, ObservedStatus, ObservedUser, UserSpec,
 };
 use crate::provider::ProviderError;
 
@@ -107,7 +107,7 @@ fn observed_user(u: &SimUser) -> ObservedUser {
             last_name: u.last_name.clone(),
             user_type: Some(u.user_type),
             addons: Some(u.addons.clone()),
-            role: Some(RoleName::parse(&u.role)),
+            role: Some(u.role.clone()),
             group: u.groups.iter().next().cloned(),
             chat_groups: Some(u.chat_groups.clone()),
             department: u.department.clone(),

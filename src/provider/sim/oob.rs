@@ -4,7 +4,7 @@
 
 use super::cloud::{Cloud, Individual, SimStatus};
 use super::engine::Actor;
-use crate::model::{Email, RoleName, UserType};
+use crate::model::{Email, RoleName, UserField, UserType};
 use crate::model::{Op, ProfilePatch};
 use crate::provider::ProviderError;
 
@@ -12,10 +12,10 @@ fn bad(msg: impl Into<String>) -> ProviderError {
     ProviderError::Config(msg.into())
 }
 
-/// Edits a user out of band, field by field (`firstName`, `lastName`, `type`, `role`,
-/// `department`, `jobTitle`, `location`, `manager`, `group`, `status`). Each edit goes
-/// through the same account rules as roster's calls (seats, owner protection), without
-/// the privilege check: it stands for the user or another admin in the portal.
+/// Edits a user out of band, field by field (any user field that can be edited out of
+/// band, see [`editable_out_of_band`], or `status`). Each edit goes through the same
+/// account rules as roster's calls (seats, owner protection), without the privilege check:
+/// it stands for the user or another admin in the portal.
 pub fn edit_user(
     cloud: &mut Cloud,
     email: &Email,
@@ -25,65 +25,20 @@ pub fn edit_user(
         .locate(email)
         .ok_or_else(|| bad(format!("{email} is not a user of any simulated account")))?;
     let account = cloud.accounts[ai].id.clone();
-    let current_groups = cloud.accounts[ai].users[ui].groups.clone();
+    let current_groups = &cloud.accounts[ai].users[ui].groups;
     let actor = Actor {
         email: email.clone(),
         out_of_band: true,
     };
     let mut ops = Vec::new();
     for (key, value) in sets {
-        let text = |v: &str| Some(v.to_string());
-        let patch = |f: &dyn Fn(&mut ProfilePatch)| {
-            let mut p = ProfilePatch::default();
-            f(&mut p);
-            Op::UpdateProfile {
-                email: email.clone(),
-                patch: p,
-            }
-        };
-        let op = match key.as_str() {
-            "firstName" => patch(&|p| p.first_name = text(value)),
-            "lastName" => patch(&|p| p.last_name = text(value)),
-            "department" => patch(&|p| p.department = text(value)),
-            "jobTitle" => patch(&|p| p.job_title = text(value)),
-            "location" => patch(&|p| p.location = text(value)),
-            "manager" => {
-                let m = if value.is_empty() {
-                    None
-                } else {
-                    Some(Email::parse(value).map_err(|e| bad(format!("manager: {e}")))?)
-                };
-                patch(&|p| p.manager = Some(m.clone()))
-            }
-            "type" => Op::ChangeUserType {
-                email: email.clone(),
-                to: UserType::parse(value).ok_or_else(|| {
-                    bad(format!("type: {value} is not basic, licensed or on-prem"))
-                })?,
-            },
-            "role" => Op::ChangeRole {
-                email: email.clone(),
-                to: RoleName::parse(value),
-            },
-            "group" => Op::SetGroup {
-                email: email.clone(),
-                group: (!value.is_empty()).then(|| value.clone()),
-                remove_from: current_groups.clone(),
-            },
-            "status" => match value.as_str() {
-                "inactive" | "deactivated" => Op::DeactivateUser {
-                    email: email.clone(),
-                },
-                "active" => Op::ActivateUser {
-                    email: email.clone(),
-                },
-                _ => return Err(bad(format!("status: {value} is not active or inactive"))),
-            },
-            other => {
-                return Err(bad(format!(
-                    "unknown field {other}: use firstName, lastName, type, role, department, jobTitle, location, manager, group or status"
-                )));
-            }
+        let op = if key == "status" {
+            status_op(email, value)?
+        } else {
+            let field = UserField::parse(key)
+                .filter(|f| editable_out_of_band(*f))
+                .ok_or_else(|| unknown_field(key))?;
+            field_op(email, field, value, current_groups)?
         };
         ops.push(op);
     }
@@ -96,18 +51,102 @@ pub fn edit_user(
     Ok(())
 }
 
+/// The user fields a person can change in the portal here: the profile, type, role and
+/// group. Add-ons, chat groups and custom attributes are not simulated out of band.
+fn editable_out_of_band(f: UserField) -> bool {
+    match f {
+        UserField::FirstName
+        | UserField::LastName
+        | UserField::Type
+        | UserField::Role
+        | UserField::Group
+        | UserField::Department
+        | UserField::Manager
+        | UserField::JobTitle
+        | UserField::Location => true,
+        UserField::Addons | UserField::ChatGroups | UserField::CustomAttributes => false,
+    }
+}
+
+fn unknown_field(key: &str) -> ProviderError {
+    let names: Vec<&str> = UserField::ALL
+        .into_iter()
+        .filter(|f| editable_out_of_band(*f))
+        .map(UserField::as_str)
+        .collect();
+    bad(format!(
+        "unknown field {key}: use {} or status",
+        names.join(", ")
+    ))
+}
+
+/// `status=active|inactive|deactivated`.
+fn status_op(email: &Email, value: &str) -> Result<Op, ProviderError> {
+    let email = email.clone();
+    match value {
+        "inactive" | "deactivated" => Ok(Op::DeactivateUser { email }),
+        "active" => Ok(Op::ActivateUser { email }),
+        _ => Err(bad(format!("status: {value} is not active or inactive"))),
+    }
+}
+
+/// The operation setting one user field to `value` (empty clears it).
+fn field_op(
+    email: &Email,
+    field: UserField,
+    value: &str,
+    current_groups: &std::collections::BTreeSet<String>,
+) -> Result<Op, ProviderError> {
+    let text = || Some(value.to_string());
+    let patch = |f: &dyn Fn(&mut ProfilePatch)| {
+        let mut p = ProfilePatch::default();
+        f(&mut p);
+        Op::UpdateProfile {
+            email: email.clone(),
+            patch: p,
+        }
+    };
+    Ok(match field {
+        UserField::FirstName => patch(&|p| p.first_name = text()),
+        UserField::LastName => patch(&|p| p.last_name = text()),
+        UserField::Department => patch(&|p| p.department = text()),
+        UserField::JobTitle => patch(&|p| p.job_title = text()),
+        UserField::Location => patch(&|p| p.location = text()),
+        UserField::Manager => {
+            let m = if value.is_empty() {
+                None
+            } else {
+                Some(Email::parse(value).map_err(|e| bad(format!("manager: {e}")))?)
+            };
+            patch(&|p| p.manager = Some(m.clone()))
+        }
+        UserField::Type => Op::ChangeUserType {
+            email: email.clone(),
+            to: UserType::parse(value)
+                .ok_or_else(|| bad(format!("type: {value} is not basic, licensed or on-prem")))?,
+        },
+        UserField::Role => Op::ChangeRole {
+            email: email.clone(),
+            to: RoleName::parse(value),
+        },
+        UserField::Group => Op::SetGroup {
+            email: email.clone(),
+            group: (!value.is_empty()).then(|| value.to_string()),
+            remove_from: current_groups.clone(),
+        },
+        UserField::Addons | UserField::ChatGroups | UserField::CustomAttributes => {
+            return Err(unknown_field(field.as_str()));
+        }
+    })
+}
+
 /// Moves the clock forward by `+Nd`, `+Nh` or `+Nm`, then expires invitations (U8).
 pub fn advance_clock(cloud: &mut Cloud, by: &str) -> Result<(), ProviderError> {
     let d = parse_offset(by)
         .ok_or_else(|| bad(format!("clock {by}: expected +Nd, +Nh or +Nm (e.g. +31d)")))?;
     cloud.clock += d;
-    cloud.record(
-        "",
-        "clock",
-        "advance_clock",
-        by,
-        Some(cloud.clock.to_rfc3339()),
-    );
+    let detail = format!("{by}, now {}", cloud.clock.to_rfc3339());
+    cloud.record("", "clock", "advance_clock", None, Some(detail));
     cloud.expire_invitations();
     Ok(())
 }
@@ -150,6 +189,7 @@ pub fn add_individual(
         first_name,
         last_name,
     });
-    cloud.record("", email.as_str(), "sign_up", email.as_str(), None);
+    let target = Some(crate::model::ObjectRef::User(email.clone()));
+    cloud.record("", email.as_str(), "sign_up", target, None);
     Ok(())
 }

@@ -469,3 +469,57 @@ fn observation_counts_list_calls_not_users() {
     // roles, 2 role details, account.
     assert_eq!(calls, 3 + 1 + 1 + 1 + 1 + 1 + 2 + 1);
 }
+
+#[test]
+fn roles_are_typed_in_memory_and_plain_names_on_disk() {
+    let c = cloud();
+    let acme = &c.accounts[0];
+    let role = |who: &str| {
+        acme.users
+            .iter()
+            .find(|u| u.email == e(who))
+            .map(|u| u.role.clone())
+    };
+    assert_eq!(role("owner@acme.com"), Some(RoleName::Owner));
+    assert_eq!(role("admin@acme.com"), Some(RoleName::Admin));
+    assert_eq!(role("mem@acme.com"), Some(RoleName::Member));
+    assert_eq!(
+        role("help@acme.com"),
+        Some(RoleName::Custom("Helpdesk".into()))
+    );
+    let json = serde_json::to_value(&c).expect("state");
+    let users = json["accounts"][0]["users"].as_array().expect("users");
+    let names: Vec<&str> = users.iter().filter_map(|u| u["role"].as_str()).collect();
+    assert_eq!(
+        names.len(),
+        users.len(),
+        "every role is a plain name: {users:?}"
+    );
+    assert!(names.contains(&"Helpdesk") && names.contains(&"admin"));
+    let back: Cloud = serde_json::from_value(json).expect("state reloads");
+    assert_eq!(back, c);
+}
+
+#[test]
+fn u2_a_resend_refused_for_want_of_a_seat_keeps_the_pending_invitation() {
+    let mut c = cloud();
+    c.execute(
+        "acme",
+        &owner(),
+        &create("lic@acme.com", UserType::Licensed),
+    )
+    .expect("the second licensed seat");
+    let before = c.clone();
+    let resend = Op::ResendInvitation {
+        email: e("pend@acme.com"),
+        user_type: UserType::Licensed,
+        first_name: None,
+        last_name: None,
+    };
+    assert_eq!(
+        code(c.execute("acme", &owner(), &resend)),
+        (2034, Some(Rule::U2))
+    );
+    assert_eq!(c, before, "a refused resend changes nothing");
+    assert!(user(&c, "acme", "pend@acme.com").is_some());
+}

@@ -8,6 +8,8 @@ pub mod limiter;
 pub mod manual;
 mod ops;
 mod refresh;
+#[cfg(test)]
+mod tests;
 
 use crate::model::Op;
 use crate::model::{
@@ -166,10 +168,15 @@ impl Provider for ZoomProvider {
         let learnt = ops::execute(&self.http, &ids, op).await?;
         if let Some((kind, name, id)) = learnt {
             let mut ids = self.ids.lock().await;
-            match kind {
-                ops::Learnt::Group => ids.groups.insert(name, id),
-                ops::Learnt::ChatGroup => ids.chat_groups.insert(name, id),
-                ops::Learnt::Role => ids.roles.insert(name, id),
+            let known = match kind {
+                ops::Learnt::Group => &mut ids.groups,
+                ops::Learnt::ChatGroup => &mut ids.chat_groups,
+                ops::Learnt::Role => &mut ids.roles,
+            };
+            // An unknown id is no id: operations that need it fail until a refresh.
+            match id {
+                Some(id) => known.insert(name, id),
+                None => known.remove(&name),
             };
         }
         Ok(())

@@ -162,6 +162,7 @@ pub async fn refresh(
             ("include_fields", "custom_attributes".to_string()),
         ];
         let mut bad = None;
+        let mut refused = None;
         let date = pages(
             http,
             "/users",
@@ -172,11 +173,17 @@ pub async fn refresh(
                 for u in p.users {
                     match Email::parse(&u.email) {
                         Ok(email) => {
-                            let o = observed_user(email, u, &role_by_id, &group_by_id, &chat_of);
-                            if let Some(id) = &o.id {
-                                ids.users.insert(o.email.clone(), id.clone());
+                            match observed_user(email, u, &role_by_id, &group_by_id, &chat_of) {
+                                Ok(o) => {
+                                    if let Some(id) = &o.id {
+                                        ids.users.insert(o.email.clone(), id.clone());
+                                    }
+                                    users.insert(o.email.clone(), o);
+                                }
+                                Err(e) => {
+                                    refused.get_or_insert(e);
+                                }
                             }
-                            users.insert(o.email.clone(), o);
                         }
                         Err(e) => {
                             bad = Some(format!("Zoom listed an invalid email {:?}: {e}", u.email))
@@ -186,6 +193,9 @@ pub async fn refresh(
             },
         )
         .await?;
+        if let Some(e) = refused {
+            return Err(e);
+        }
         if let Some(b) = bad {
             tracing::warn!("{b}");
         }
@@ -235,11 +245,16 @@ fn observed_user(
     roles: &BTreeMap<String, String>,
     groups: &BTreeMap<String, String>,
     chat_of: &BTreeMap<String, BTreeSet<String>>,
-) -> ObservedUser {
+) -> Result<ObservedUser, ProviderError> {
     let status = match u.status.as_str() {
+        "active" => ObservedStatus::Active,
         "inactive" => ObservedStatus::Inactive,
         "pending" => ObservedStatus::Pending,
-        _ => ObservedStatus::Active,
+        other => {
+            return Err(ProviderError::State(format!(
+                "Zoom lists {email} with status {other:?}, which roster does not know (active, inactive or pending): nothing was planned; report it with the Zoom API version"
+            )));
+        }
     };
     let group_names: BTreeSet<String> = u
         .group_ids
@@ -256,7 +271,7 @@ fn observed_user(
         .into_iter()
         .map(|a| (a.name, a.value))
         .collect();
-    ObservedUser {
+    Ok(ObservedUser {
         email,
         status,
         spec: UserSpec {
@@ -282,7 +297,7 @@ fn observed_user(
             None
         },
         id: u.id,
-    }
+    })
 }
 
 /// Reads the unlisted fields of some users (`GET /users/{id}` and

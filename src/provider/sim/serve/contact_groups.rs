@@ -7,7 +7,7 @@ use super::paging::Listing;
 use super::users::find;
 use super::{AccountId, ApiError, ApiResult, Routes, Shared};
 use crate::model::Email;
-use crate::model::Op;
+use crate::model::{ObjectRef, Op};
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimGroup};
 use crate::provider::wire::{
     ContactGroup, ContactGroupMember, ContactGroupMembers, ContactGroupMembersAdded,
@@ -255,7 +255,13 @@ pub async fn update(
             }
         }
         let detail = serde_json::to_string(&body).ok();
-        cloud.record(&acc, "zoom-api", "update_chat_group", &from, detail);
+        cloud.record(
+            &acc,
+            "zoom-api",
+            "update_chat_group",
+            Some(ObjectRef::ChatGroup(from.clone())),
+            detail,
+        );
         Ok(())
     })?;
     Ok(StatusCode::NO_CONTENT)

@@ -89,6 +89,11 @@ pub async fn front_door(State(state): State<Shared>, req: Request, next: Next) -
         state.record(rec);
         return ApiError(401, 124, "Invalid access token.".into()).into_response();
     };
+    if state.read(|c| c.account_index(&account).is_none()) {
+        rec.status = 401;
+        state.record(rec);
+        return super::no_account(&account).into_response();
+    }
     let label = Label::of(req.method(), rec.route.as_deref().unwrap_or(&rec.path));
     let verdict = limit(&state, &account, label, &rec);
     let clock = state.read(|c| c.clock);

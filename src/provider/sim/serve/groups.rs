@@ -4,7 +4,7 @@ use super::extract::{Body, Params};
 use super::paging::Listing;
 use super::users::find;
 use super::{AccountId, ApiError, ApiResult, Routes, Shared};
-use crate::model::{Email, Op};
+use crate::model::{Email, ObjectRef, Op};
 use crate::provider::sim::cloud::{Cloud, SimAccount, SimGroup};
 use crate::provider::wire::{
     Admins, Group, GroupAdmin, GroupAdminPage, GroupMember, GroupMemberAction, GroupMemberPage,
@@ -205,7 +205,7 @@ pub async fn rename(
             &acc,
             "zoom-api",
             "rename_group",
-            &from,
+            Some(ObjectRef::Group(from.clone())),
             Some(body.name.clone()),
         );
         Ok(())
@@ -447,7 +447,7 @@ pub async fn add_admins(
             format!("Validation Failed: at most {MAX_ADMINS} administrators per request."),
         ));
     }
-    group_name(&state, &acc, &id)?;
+    let gname = group_name(&state, &acc, &id)?;
     let found = state.read(|c| resolve_members(c, &acc, &body.admins));
     if found.is_empty() {
         return Err(ApiError(
@@ -468,7 +468,13 @@ pub async fn add_admins(
             .map(|(e, _)| e.as_str())
             .collect::<Vec<_>>()
             .join(",");
-        cloud.record(&acc, "zoom-api", "add_group_admins", &id, Some(who));
+        cloud.record(
+            &acc,
+            "zoom-api",
+            "add_group_admins",
+            Some(ObjectRef::Group(gname.clone())),
+            Some(who),
+        );
         Ok(cloud.clock)
     })?;
     Ok((
@@ -490,7 +496,7 @@ pub async fn remove_admin(
     Extension(AccountId(acc)): Extension<AccountId>,
     Path((id, user)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    group_name(&state, &acc, &id)?;
+    let gname = group_name(&state, &acc, &id)?;
     let email = state.read(|c| find(c, &acc, &user).map(|u| u.email.clone()))?;
     state.transact(&acc, &[], |cloud, _| {
         let ai = cloud
@@ -512,7 +518,7 @@ pub async fn remove_admin(
             &acc,
             "zoom-api",
             "remove_group_admin",
-            &id,
+            Some(ObjectRef::Group(gname.clone())),
             Some(email.to_string()),
         );
         Ok(())

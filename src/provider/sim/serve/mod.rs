@@ -14,6 +14,8 @@ mod front;
 mod groups;
 mod paging;
 mod roles;
+#[cfg(test)]
+mod tests;
 mod users;
 mod view;
 
@@ -137,8 +139,15 @@ pub struct AccountId(pub String);
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// 401/124: the token's account is gone. A token can outlive its account (an owner who
+/// accepts an invitation elsewhere takes their emptied account with them, I3): such a
+/// request is refused as Zoom refuses a bad token, never served from another account.
 fn no_account(account: &str) -> ApiError {
-    ApiError(404, 2001, format!("Account does not exist: {account}."))
+    ApiError(
+        401,
+        124,
+        format!("Invalid access token: its account {account} no longer exists."),
+    )
 }
 
 impl AppState {

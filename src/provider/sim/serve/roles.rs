@@ -8,7 +8,7 @@ use super::paging::Listing;
 use super::users::find;
 use super::{AccountId, ApiError, ApiResult, Routes, Shared};
 use crate::model::Op;
-use crate::model::RoleName;
+use crate::model::{ObjectRef, RoleName};
 use crate::provider::sim::cloud::SimAccount;
 use crate::provider::wire::{
     Members, NewRole, Role, RoleList, RoleMember, RoleMemberPage, RoleMembersAdded, RoleUpdate,
@@ -36,11 +36,11 @@ pub fn routes() -> Routes {
         )
 }
 
-/// Built-in roles: id, Zoom's name, roster's name.
-const BUILT_IN: [(&str, &str, &str); 3] = [
-    ("0", "Owner", "owner"),
-    ("1", "Admin", "admin"),
-    ("2", "Member", "member"),
+/// Built-in roles: id, Zoom's name, the role.
+const BUILT_IN: [(&str, &str, RoleName); 3] = [
+    ("0", "Owner", RoleName::Owner),
+    ("1", "Admin", RoleName::Admin),
+    ("2", "Member", RoleName::Member),
 ];
 
 /// Privileges of the built-in admin role (Zoom's form); the owner holds these and
@@ -58,73 +58,78 @@ const ADMIN_PRIVILEGES: [&str; 10] = [
     "ChatGroup:Edit",
 ];
 
-/// The privileges a role grants (`owner`, `admin`, `member` or a custom role's name).
-pub fn privileges_of(a: &SimAccount, role: &str) -> Vec<String> {
+/// The privileges a role grants.
+pub fn privileges_of(a: &SimAccount, role: &RoleName) -> Vec<String> {
     match role {
-        "owner" => ADMIN_PRIVILEGES
+        RoleName::Owner => ADMIN_PRIVILEGES
             .iter()
             .chain(&["Account:Edit"])
             .map(|p| p.to_string())
             .collect(),
-        "admin" => ADMIN_PRIVILEGES.iter().map(|p| p.to_string()).collect(),
-        "member" => vec!["User:Read".into()],
-        custom => a
+        RoleName::Admin => ADMIN_PRIVILEGES.iter().map(|p| p.to_string()).collect(),
+        RoleName::Member => vec!["User:Read".into()],
+        RoleName::Custom(custom) => a
             .roles
             .iter()
-            .find(|r| r.name == custom)
+            .find(|r| &r.name == custom)
             .map(|r| r.privileges.iter().cloned().collect())
             .unwrap_or_default(),
     }
 }
 
-/// The id of the role a user holds (`owner`, `admin`, `member` or a custom name).
-pub fn role_id(a: &SimAccount, role: &str) -> String {
+/// The id of the role a user holds.
+pub fn role_id(a: &SimAccount, role: &RoleName) -> String {
     BUILT_IN
         .iter()
-        .find(|(_, _, r)| *r == role)
+        .find(|(_, _, r)| r == role)
         .map(|(id, _, _)| id.to_string())
         .or_else(|| {
             a.roles
                 .iter()
-                .find(|r| r.name == role)
+                .find(|r| r.name == role.as_str())
                 .map(|r| r.id.clone())
         })
         .unwrap_or_default()
 }
 
-/// Zoom's name of the role a user holds (`Owner`, `Admin`, `Member`, or the custom name).
-pub fn role_display_name(_a: &SimAccount, role: &str) -> String {
+/// Zoom's name of a role (`Owner`, `Admin`, `Member`, or the custom name).
+pub fn role_display_name(role: &RoleName) -> String {
     BUILT_IN
         .iter()
-        .find(|(_, _, r)| *r == role)
+        .find(|(_, _, r)| r == role)
         .map(|(_, n, _)| n.to_string())
-        .unwrap_or_else(|| role.to_string())
+        .unwrap_or_else(|| role.as_str().to_string())
 }
 
 fn unknown_role(id: &str) -> ApiError {
     ApiError(400, 1034, format!("Provided role_id does not exist: {id}."))
 }
 
-/// roster's name of the role with id `id`; 400/1034 when there is none.
-fn role_name(a: &SimAccount, id: &str) -> ApiResult<String> {
+/// The role with id `id`; 400/1034 when there is none.
+fn role_name(a: &SimAccount, id: &str) -> ApiResult<RoleName> {
     BUILT_IN
         .iter()
         .find(|(i, _, _)| *i == id)
-        .map(|(_, _, r)| r.to_string())
-        .or_else(|| a.roles.iter().find(|r| r.id == id).map(|r| r.name.clone()))
+        .map(|(_, _, r)| r.clone())
+        .or_else(|| {
+            a.roles
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| RoleName::Custom(r.name.clone()))
+        })
         .ok_or_else(|| unknown_role(id))
 }
 
-fn count(a: &SimAccount, role: &str) -> u32 {
-    a.users.iter().filter(|u| u.role == role).count() as u32
+fn count(a: &SimAccount, role: &RoleName) -> u32 {
+    a.users.iter().filter(|u| &u.role == role).count() as u32
 }
 
 fn role_object(a: &SimAccount, id: &str, privileges: bool) -> ApiResult<Role> {
     let name = role_name(a, id)?;
-    let custom = a.roles.iter().find(|r| r.name == name);
+    let custom = a.roles.iter().find(|r| r.name == name.as_str());
     Ok(Role {
         id: id.to_string(),
-        name: role_display_name(a, &name),
+        name: role_display_name(&name),
         description: custom.and_then(|r| r.description.clone()),
         role_type: Some("common".into()),
         total_members: count(a, &name),
@@ -170,7 +175,7 @@ fn taken(a: &SimAccount, name: &str) -> bool {
     a.roles.iter().any(|r| r.name == name)
         || BUILT_IN
             .iter()
-            .any(|(_, n, r)| n.eq_ignore_ascii_case(name) || *r == name)
+            .any(|(_, n, r)| n.eq_ignore_ascii_case(name) || r.as_str() == name)
 }
 
 fn duplicate(name: &str) -> ApiError {
@@ -225,19 +230,19 @@ pub async fn update(
     Body(body): Body<RoleUpdate>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let (name, current) = state.read_account(&acc, |_, a| {
-        let name = role_name(a, &id)?;
+        let RoleName::Custom(name) = role_name(a, &id)? else {
+            return Err(ApiError(
+                400,
+                300,
+                format!("The built-in role {id} cannot be changed."),
+            ));
+        };
         let current = a
             .roles
             .iter()
             .find(|r| r.name == name)
             .cloned()
-            .ok_or_else(|| {
-                ApiError(
-                    400,
-                    300,
-                    format!("The built-in role {id} cannot be changed."),
-                )
-            })?;
+            .ok_or_else(|| unknown_role(&id))?;
         if let Some(n) = body.name.as_ref().filter(|n| **n != name)
             && taken(a, n)
         {
@@ -273,10 +278,17 @@ fn rename_role(cloud: &mut crate::provider::sim::cloud::Cloud, acc: &str, from: 
         for r in a.roles.iter_mut().filter(|r| r.name == from) {
             r.name = to.to_string();
         }
-        for u in a.users.iter_mut().filter(|u| u.role == from) {
-            u.role = to.to_string();
+        let old = RoleName::Custom(from.to_string());
+        for u in a.users.iter_mut().filter(|u| u.role == old) {
+            u.role = RoleName::Custom(to.to_string());
         }
-        cloud.record(acc, "zoom-api", "rename_role", from, Some(to.to_string()));
+        cloud.record(
+            acc,
+            "zoom-api",
+            "rename_role",
+            Some(ObjectRef::Role(from.to_string())),
+            Some(to.to_string()),
+        );
     }
 }
 
@@ -286,14 +298,13 @@ pub async fn remove(
     Extension(AccountId(acc)): Extension<AccountId>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let name = state.read_account(&acc, |_, a| role_name(a, &id))?;
-    if BUILT_IN.iter().any(|(_, _, r)| *r == name) {
+    let RoleName::Custom(name) = state.read_account(&acc, |_, a| role_name(a, &id))? else {
         return Err(ApiError(
             400,
             300,
             format!("The built-in role {id} cannot be deleted."),
         ));
-    }
+    };
     state.run_ops(&acc, &[Op::DeleteRole { name }])?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -369,7 +380,7 @@ pub async fn add_members(
         ));
     }
     let name = state.read_account(&acc, |_, a| role_name(a, &id))?;
-    if name == "owner" || name == "member" {
+    if matches!(name, RoleName::Owner | RoleName::Member) {
         return Err(fixed_membership());
     }
     let found = state.read(|c| resolve_members(c, &acc, &body.members));
@@ -377,7 +388,7 @@ pub async fn add_members(
         .iter()
         .map(|(email, _)| Op::ChangeRole {
             email: email.clone(),
-            to: RoleName::parse(&name),
+            to: name.clone(),
         })
         .collect();
     let (ids, clock) = state.transact(&acc, &ops, |cloud, actor| {
@@ -410,7 +421,7 @@ pub async fn remove_member(
     Path((id, member)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let name = state.read_account(&acc, |_, a| role_name(a, &id))?;
-    if name == "owner" || name == "member" {
+    if matches!(name, RoleName::Owner | RoleName::Member) {
         return Err(fixed_membership());
     }
     let (email, holds) =

@@ -122,7 +122,7 @@ pub fn detail(a: &SimAccount, u: &SimUser, clock: Timestamp) -> UserDetail {
     let pmi = user.pmi;
     UserDetail {
         user,
-        role_name: Some(role_display_name(a, &u.role)),
+        role_name: Some(role_display_name(&u.role)),
         job_title: u.job_title.clone(),
         location: u.location.clone(),
         manager: u.manager.as_ref().map(|m| m.to_string()),

@@ -1,0 +1,83 @@
+//! `roster sim serve` in process, for what the contract tests cannot reach.
+
+use super::{ServeConfig, router};
+use crate::provider::sim::CloudFile;
+use crate::provider::sim::cloud::Cloud;
+use std::time::Duration;
+
+const SEED: &str = r#"clock: 2026-11-01T09:00:00Z
+accounts:
+  - id: acme
+    owner: owner@acme.com
+  - id: solo
+    owner: solo@solo.com
+"#;
+
+fn config() -> ServeConfig {
+    ServeConfig {
+        client_id: "id".into(),
+        client_secret: "secret".into(),
+        token_ttl: Duration::from_secs(3600),
+        page_token_ttl: Duration::from_secs(900),
+        fail_rate: 0.0,
+        latency: Duration::ZERO,
+        burst_429: 0,
+        burst_every: 0,
+        seed: 1,
+        rate_limits: true,
+    }
+}
+
+#[tokio::test]
+async fn a_token_whose_account_is_gone_is_refused_not_served_from_another_account() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let seed = dir.path().join("seed.yaml");
+    std::fs::write(&seed, SEED).expect("seed");
+    let cloud: Cloud = crate::provider::sim::read_seed(&seed).expect("seed");
+    let (app, state) = router(CloudFile::new(dir.path()), cloud, config());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{url}/oauth/token"))
+        .query(&[
+            ("grant_type", "account_credentials"),
+            ("account_id", "solo"),
+        ])
+        .basic_auth("id", Some("secret"))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token json");
+    let token = token["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string();
+    // solo's account goes away (as when its owner joins another account, I3).
+    state.lock().accounts.retain(|a| a.id != "solo");
+    let resp = http
+        .get(format!("{url}/v2/users"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("users");
+    let status = resp.status().as_u16();
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["code"], 124, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| m.contains("solo")),
+        "{body}"
+    );
+    assert!(
+        !body.to_string().contains("owner@acme.com"),
+        "never another account's users: {body}"
+    );
+}
