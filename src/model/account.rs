@@ -242,6 +242,22 @@ pub struct DesiredRole {
     pub source: Source,
 }
 
+/// Whether two sets of role privileges grant the same: privileges are compared without
+/// case, since manifests may keep a friendly spelling (`user:read`) of Zoom's form
+/// (`User:Read`, what Zoom answers) (issue 10, item 2).
+pub fn same_privileges(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
+    let lower = |s: &BTreeSet<String>| -> BTreeSet<String> {
+        s.iter().map(|p| p.to_ascii_lowercase()).collect()
+    };
+    lower(a) == lower(b)
+}
+
+/// Whether a set of role privileges holds `privilege`, compared without case (Zoom answers
+/// `Role:Edit` where manifests say `role:edit`).
+pub fn grants(privileges: &BTreeSet<String>, privilege: &str) -> bool {
+    privileges.iter().any(|p| p.eq_ignore_ascii_case(privilege))
+}
+
 /// Everything the manifests ask for one account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Desired {

@@ -34,7 +34,7 @@ pub(crate) fn plan_containers(cx: &mut Ctx<'_>) {
                 cx.next.roles.insert(r.name.clone(), r.privileges.clone());
             }
             Some(or) => {
-                if or.privileges != r.privileges {
+                if !crate::model::same_privileges(&or.privileges, &r.privileges) {
                     cx.push(
                         NewChange::new(
                             Phase::Containers,

@@ -697,3 +697,40 @@ fn plan_is_deterministic() {
         run(&d, &o, &LastApplied::default())
     );
 }
+
+#[test]
+fn issue10_item2_u7_privileges_read_back_in_zoom_form_converge() {
+    // Manifests say user:read; Zoom answers User:Read: the role is the same (no change),
+    // and a holder of Zoom's `Role:Edit` may still promote admins.
+    let mut d = desired(vec![
+        du("a@acme.com", |s| s.role = Some(RoleName::Admin)),
+        du("boss@acme.com", |s| {
+            s.role = Some(RoleName::Custom("Helpdesk".into()))
+        }),
+    ]);
+    d.roles.insert(
+        "Helpdesk".into(),
+        DesiredRole {
+            name: "Helpdesk".into(),
+            description: None,
+            privileges: ["role:edit", "user:edit"].map(String::from).into(),
+            source: d.account.source.clone(),
+        },
+    );
+    let mut o = observed(vec![
+        ou("a@acme.com", ObservedStatus::Active, |_| {}),
+        ou("boss@acme.com", ObservedStatus::Active, |s| {
+            s.role = Some(RoleName::Custom("Helpdesk".into()))
+        }),
+    ]);
+    o.actor = email("boss@acme.com");
+    o.roles
+        .extend([role("9", "Helpdesk", &["Role:Edit", "User:Edit"])]);
+    let p = run(&d, &o, &LastApplied::default());
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(
+        actions(&p),
+        vec!["change_role user/a@acme.com"],
+        "no update_role"
+    );
+}

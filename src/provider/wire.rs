@@ -690,6 +690,25 @@ pub struct RoleMemberPage {
     pub total_records: u32,
 }
 
+/// A privilege in Zoom's form (`User:Read`, accounts-api.json): a spelling with capitals is
+/// taken as Zoom's already (`CallQueue:Edit`); a lower-case one (`user:read`, the manifests'
+/// friendly form) gets each part capitalised.
+pub fn privilege_wire_form(p: &str) -> String {
+    if p.chars().any(|c| c.is_ascii_uppercase()) {
+        return p.to_string();
+    }
+    p.split(':')
+        .map(|part| {
+            let mut c = part.chars();
+            match c.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// Zoom's ids of the built-in roles (resolved by name from `GET /roles`).
 pub const OWNER_ROLE: &str = "Owner";
 /// Built-in admin role name.
@@ -793,6 +812,13 @@ mod tests {
         v.as_object()
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn issue10_item2_privileges_go_out_in_zoom_form() {
+        assert_eq!(privilege_wire_form("user:read"), "User:Read");
+        assert_eq!(privilege_wire_form("role:edit"), "Role:Edit");
+        assert_eq!(privilege_wire_form("CallQueue:Edit"), "CallQueue:Edit");
     }
 
     #[test]

@@ -637,3 +637,39 @@ fn issue10_item13_the_provider_sends_no_field_the_spec_lacks() {
         );
     }
 }
+
+#[test]
+fn issue10_item1_custom_attributes_are_set_by_their_key() {
+    let sb = Sandbox::start(SEED, &[]);
+    let key = sb
+        .call("GET", "/users?include_fields=custom_attributes", None)
+        .json()["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find_map(|u| {
+            u["custom_attributes"][0]["key"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .expect("ann's costCenter key");
+    let by_name = sb.call(
+        "PATCH",
+        "/users/uBob",
+        Some(json!({"custom_attributes": [{"key": "", "name": "costCenter", "value": "7"}]})),
+    );
+    assert_eq!(
+        (by_name.status, by_name.json()["code"].as_i64()),
+        (400, Some(300)),
+        "a name is not a key: {}",
+        by_name.body
+    );
+    let by_key = sb.call(
+        "PATCH",
+        "/users/uBob",
+        Some(json!({"custom_attributes": [{"key": key, "name": "costCenter", "value": "7"}]})),
+    );
+    assert_eq!(by_key.status, 204, "{}", by_key.body);
+    let bob = sb.call("GET", "/users/uBob", None).json();
+    assert_eq!(bob["custom_attributes"][0]["value"], "7");
+}

@@ -30,7 +30,7 @@ pub(crate) fn check_u1(cx: &mut Ctx<'_>) {
                 RoleName::Custom(n) => o
                     .roles
                     .get(n)
-                    .is_some_and(|r| r.privileges.contains("user:edit")),
+                    .is_some_and(|r| crate::model::grants(&r.privileges, "user:edit")),
                 RoleName::Member => false,
             });
     if !allowed {

@@ -62,7 +62,7 @@ pub(super) fn actor_may_manage_admins(cx: &Ctx<'_>) -> bool {
         Some(RoleName::Custom(name)) => o
             .roles
             .get(name)
-            .is_some_and(|r| r.privileges.contains("role:edit")),
+            .is_some_and(|r| crate::model::grants(&r.privileges, "role:edit")),
         Some(RoleName::Admin) | Some(RoleName::Member) | None => false,
     }
 }

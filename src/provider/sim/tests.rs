@@ -523,3 +523,16 @@ fn u2_a_resend_refused_for_want_of_a_seat_keeps_the_pending_invitation() {
     assert_eq!(c, before, "a refused resend changes nothing");
     assert!(user(&c, "acme", "pend@acme.com").is_some());
 }
+
+#[test]
+fn issue10_item2_u1_a_role_spelled_as_zoom_does_manages_users() {
+    let mut c = cloud();
+    let ai = c.account_index("acme").expect("acme");
+    c.accounts[ai].roles[0].privileges = ["User:Read", "User:Edit"].map(String::from).into();
+    c.execute(
+        "acme",
+        &as_("help@acme.com"),
+        &create("z@acme.com", UserType::Basic),
+    )
+    .expect("User:Edit grants user management as user:edit does (U1)");
+}

@@ -51,6 +51,9 @@ pub struct Ids {
     pub chat_groups: BTreeMap<String, String>,
     /// Role ids by roster's role name (`owner`, `admin`, `member` or custom).
     pub roles: BTreeMap<String, String>,
+    /// Custom attribute keys (Zoom's attribute ids) by name, as the user listing shows them
+    /// on users holding a value (the only place Zoom's API shows them).
+    pub attribute_keys: BTreeMap<String, String>,
 }
 
 /// The Zoom provider for one account.

@@ -171,6 +171,9 @@ pub async fn refresh(
             |p: &UserPage| p.next_page_token.clone(),
             |p| {
                 for u in p.users {
+                    for a in u.custom_attributes.iter().filter(|a| !a.key.is_empty()) {
+                        ids.attribute_keys.insert(a.name.clone(), a.key.clone());
+                    }
                     match Email::parse(&u.email) {
                         Ok(email) => {
                             match observed_user(email, u, &role_by_id, &group_by_id, &chat_of) {

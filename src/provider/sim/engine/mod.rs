@@ -185,8 +185,13 @@ impl SimAccount {
             RoleName::Custom(name) => self.roles.iter().find(|r| &r.name == name),
         };
         match custom {
-            Some(r) if r.privileges.iter().any(|p| p.starts_with("user:")) => {
-                Ok((true, r.privileges.contains("role:edit")))
+            // Privileges compare without case: Zoom writes `User:Read`, manifests `user:read`.
+            Some(r)
+                if r.privileges
+                    .iter()
+                    .any(|p| p.to_ascii_lowercase().starts_with("user:")) =>
+            {
+                Ok((true, crate::model::grants(&r.privileges, "role:edit")))
             }
             _ => Err(refuse(
                 403,

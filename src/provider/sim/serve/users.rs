@@ -303,8 +303,8 @@ pub async fn detail(
     })
 }
 
-/// Custom attribute values by name, from the body's `key`s (Zoom's attribute ids; a
-/// `name` is accepted when the key is empty).
+/// Custom attribute values by name, from the body's `key`s: Zoom's attribute ids, as
+/// `GET /users?include_fields=custom_attributes` shows them (issue 10, item 1).
 fn attributes_by_name(
     a: &SimAccount,
     given: &[crate::provider::wire::CustomAttribute],
@@ -314,13 +314,7 @@ fn attributes_by_name(
         let name = a
             .custom_attributes
             .iter()
-            .find(|n| {
-                if attr.key.is_empty() {
-                    **n == attr.name
-                } else {
-                    attribute_key(&a.id, n) == attr.key
-                }
-            })
+            .find(|n| !attr.key.is_empty() && attribute_key(&a.id, n) == attr.key)
             .ok_or_else(|| {
                 ApiError(
                     400,

@@ -5,7 +5,7 @@ use super::{Learnt, LearntId, create_once, delete, missing, send, to_json};
 use crate::provider::ProviderError;
 use crate::provider::wire::{
     ContactGroup, ContactGroupPage, Group, GroupPage, NewContactGroup, NewGroup, NewRole, RoleList,
-    RoleUpdate,
+    RoleUpdate, privilege_wire_form,
 };
 use crate::provider::zoom::Ids;
 use crate::provider::zoom::http::Http;
@@ -97,7 +97,7 @@ pub(super) async fn create_role(
         name: name.to_string(),
         description: description.clone(),
         role_type: Some("common".into()),
-        privileges: privileges.iter().cloned().collect(),
+        privileges: privileges.iter().map(|p| privilege_wire_form(p)).collect(),
     })?;
     let answer = create_once(http, "/roles", &body, Label::Light, || async {
         Ok(find_role_id(http, name).await?.is_some())
@@ -127,7 +127,7 @@ pub(super) async fn update_role(
     let rid = ids.roles.get(name).ok_or_else(|| missing("role", name))?;
     let role = RoleUpdate {
         description: description.clone(),
-        privileges: Some(privileges.iter().cloned().collect()),
+        privileges: Some(privileges.iter().map(|p| privilege_wire_form(p)).collect()),
         ..RoleUpdate::default()
     };
     send(

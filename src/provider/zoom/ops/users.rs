@@ -13,7 +13,7 @@ use crate::provider::zoom::Ids;
 use crate::provider::zoom::http::{Http, Retry};
 use crate::provider::zoom::limiter::Label;
 use reqwest::Method;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `POST /users` `action=create`, sent once; after a lost answer the user is looked up.
 pub(super) async fn create_user(
@@ -78,14 +78,37 @@ pub(super) async fn update(
         http,
         Method::PATCH,
         &path,
-        &update_body(patch),
+        &update_body(ids, patch)?,
         Label::Light,
     )
     .await
 }
 
-fn update_body(p: &ProfilePatch) -> UpdateUser {
-    UpdateUser {
+/// Custom attribute values by Zoom's `key` (the attribute's id, learnt from the user
+/// listing; issue 10, item 1). An attribute whose key Zoom has not shown yet cannot be set.
+fn attributes(
+    ids: &Ids,
+    values: &BTreeMap<String, String>,
+) -> Result<Vec<CustomAttribute>, ProviderError> {
+    values
+        .iter()
+        .map(|(name, value)| {
+            let key = ids.attribute_keys.get(name).ok_or_else(|| {
+                ProviderError::Config(format!(
+                    "custom attribute {name}: Zoom shows an attribute's key only on users that hold a value for it, and no user of the account holds one yet; set {name} on one user in the Zoom portal (User Management > Users > Edit > Custom attributes), then apply again"
+                ))
+            })?;
+            Ok(CustomAttribute {
+                key: key.clone(),
+                name: name.clone(),
+                value: value.clone(),
+            })
+        })
+        .collect()
+}
+
+fn update_body(ids: &Ids, p: &ProfilePatch) -> Result<UpdateUser, ProviderError> {
+    Ok(UpdateUser {
         first_name: p.first_name.clone(),
         last_name: p.last_name.clone(),
         user_type: None,
@@ -96,17 +119,13 @@ fn update_body(p: &ProfilePatch) -> UpdateUser {
             .manager
             .as_ref()
             .map(|m| m.as_ref().map(|e| e.to_string()).unwrap_or_default()),
-        custom_attributes: p.custom_attributes.as_ref().map(|m| {
-            m.iter()
-                .map(|(k, v)| CustomAttribute {
-                    key: String::new(),
-                    name: k.clone(),
-                    value: v.clone(),
-                })
-                .collect()
-        }),
+        custom_attributes: p
+            .custom_attributes
+            .as_ref()
+            .map(|m| attributes(ids, m))
+            .transpose()?,
         group_id: None,
-    }
+    })
 }
 
 /// U2: `PATCH /users/{id}` with the new type.
