@@ -114,6 +114,35 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Duration {
         .min(Duration::from_secs(60))
 }
 
+/// A 429 for a daily limit (`X-RateLimit-Type: Daily-limit`, or Zoom's daily message):
+/// retrying cannot help before the reset, so the request fails at once, saying when the
+/// limit resets (issue 10, item 12).
+fn daily_limit(
+    headers: &reqwest::header::HeaderMap,
+    code: i64,
+    method: &Method,
+    path: &str,
+) -> Option<ProviderError> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    if !header("x-ratelimit-type").is_some_and(|t| t.eq_ignore_ascii_case("daily-limit")) {
+        return None;
+    }
+    let category = header("x-ratelimit-category").unwrap_or_else(|| "this".into());
+    let reset = header("retry-after").unwrap_or_else(|| "the next day (UTC)".into());
+    Some(ProviderError::api(
+        429,
+        code,
+        format!(
+            "{method} {path}: Zoom's daily limit of {category} requests for this account is used up; it resets at {reset}. roster does not retry until then: apply again after the reset."
+        ),
+    ))
+}
+
 impl Http {
     /// A client for `base_url` (e.g. `https://api.zoom.us/v2`) that takes tokens from
     /// `token_url`, limited to `share` of the account plan's rate limits.
@@ -272,16 +301,24 @@ impl Http {
                     let message = err.map(|e| e.message).unwrap_or_else(|| {
                         String::from_utf8_lossy(&bytes).chars().take(200).collect()
                     });
-                    if status == StatusCode::UNAUTHORIZED && !renewed {
+                    // Code 124 is a bad token whatever the status: users-api.json documents
+                    // it under 400, Zoom's Errors page under 401 (issue 10, item 9).
+                    let bad_token = status == StatusCode::UNAUTHORIZED || code == 124;
+                    if bad_token && !renewed {
                         renewed = true;
                         tracing::info!(%method, path, "access token refused (code {code}); renewing it once");
                         self.bearer(true).await?;
                         continue;
                     }
-                    if status == StatusCode::UNAUTHORIZED {
+                    if bad_token {
                         return Err(ProviderError::Auth(format!(
                             "Zoom refused a fresh access token: {message}"
                         )));
+                    }
+                    if status == StatusCode::TOO_MANY_REQUESTS
+                        && let Some(e) = daily_limit(&headers, code, &method, path)
+                    {
+                        return Err(e);
                     }
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         if attempt + 1 >= MAX_ATTEMPTS * 2 {

@@ -160,3 +160,89 @@ async fn a_create_whose_answer_was_lost_and_id_is_not_listed_leaves_the_id_unkno
         "no request with an empty id: {seen:?}"
     );
 }
+
+#[tokio::test]
+async fn issue10_item9_code_124_renews_the_token_whatever_the_status() {
+    // users-api.json documents 124 (bad token) under 400: renewed once, then it works.
+    let f = fake(|method, path, _, n| match (method.as_str(), path) {
+        ("GET", "/v2/users/email") if n == 1 => (
+            400,
+            json!({"code": 124, "message": "Access token is expired."}),
+        ),
+        ("GET", "/v2/users/email") => (200, json!({"existed_email": false})),
+        _ => not_found(),
+    })
+    .await;
+    let found = f
+        .provider
+        .lookup_emails(&[Email::parse("new@acme.com").expect("email")])
+        .await
+        .expect("the token is renewed and the call repeated");
+    assert!(found.is_empty());
+    let seen = f.seen.lock().expect("log").clone();
+    let tokens = seen.iter().filter(|k| *k == "POST /oauth/token").count();
+    assert_eq!(tokens, 2, "a second token after code 124: {seen:?}");
+}
+
+#[tokio::test]
+async fn issue10_item12_a_daily_limit_429_fails_at_once_saying_when_it_resets() {
+    // A stand-in whose every API answer is Zoom's daily-limit 429.
+    let hits = Arc::new(Mutex::new(0usize));
+    let count = hits.clone();
+    let app = axum::Router::new().fallback(move |uri: Uri| {
+        let count = count.clone();
+        async move {
+            if uri.path() == "/oauth/token" {
+                return Json(json!({"access_token": "t", "token_type": "bearer", "expires_in": 3600}))
+                    .into_response();
+            }
+            *count.lock().expect("count") += 1;
+            let mut r = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(json!({"code": 429, "message": "You have reached the maximum daily rate limit for this API."})),
+            )
+                .into_response();
+            let h = r.headers_mut();
+            h.insert("x-ratelimit-type", "Daily-limit".parse().expect("h"));
+            h.insert("x-ratelimit-category", "Light".parse().expect("h"));
+            h.insert("retry-after", "2026-11-02T00:00:00Z".parse().expect("h"));
+            r
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let dir = tempfile::tempdir().expect("tmp");
+    let secret = |name: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, name).expect("secret");
+        SecretRef::File(p)
+    };
+    let provider = ZoomProvider::new(&ZoomConfig {
+        account_id: secret("account"),
+        client_id: secret("client"),
+        client_secret: secret("secret"),
+        base_url: format!("{url}/v2"),
+        token_url: format!("{url}/oauth/token"),
+        plan: "business".into(),
+        rate_share: 1.0,
+        page_size: 300,
+    })
+    .expect("provider");
+    let started = std::time::Instant::now();
+    let err = provider
+        .lookup_emails(&[Email::parse("new@acme.com").expect("email")])
+        .await
+        .expect_err("a daily limit is not retried");
+    let msg = err.to_string();
+    assert_eq!(*hits.lock().expect("count"), 1, "one request, no retries");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        msg.contains("daily limit") && msg.contains("2026-11-02T00:00:00Z"),
+        "{msg}"
+    );
+}
