@@ -259,16 +259,53 @@ fn u2_on_prem_needs_the_meeting_connector() {
 
 #[test]
 fn u3_addon_needs_a_free_seat() {
+    let licensed_with_webinar = |s: &mut UserSpec| {
+        s.user_type = Some(UserType::Licensed);
+        s.addons = Some([Addon::Webinar].into());
+    };
     let d = desired(vec![
-        du("a@acme.com", |s| s.addons = Some([Addon::Webinar].into())),
-        du("b@acme.com", |s| s.addons = Some([Addon::Webinar].into())),
+        du("a@acme.com", licensed_with_webinar),
+        du("b@acme.com", licensed_with_webinar),
     ]);
+    let licensed = |s: &mut UserSpec| s.user_type = Some(UserType::Licensed);
     let o = observed(vec![
-        ou("a@acme.com", ObservedStatus::Active, |_| {}),
-        ou("b@acme.com", ObservedStatus::Active, |_| {}),
+        ou("a@acme.com", ObservedStatus::Active, licensed),
+        ou("b@acme.com", ObservedStatus::Active, licensed),
     ]);
     let p = run(&d, &o, &LastApplied::default());
     assert_eq!(rules(&p), vec![Rule::U3], "one webinar seat for two users");
+}
+
+#[test]
+fn issue10_item7_u3_basic_users_hold_no_add_on_and_an_upgrade_comes_first() {
+    let d = desired(vec![du("a@acme.com", |s| {
+        s.addons = Some([Addon::LargeMeeting].into())
+    })]);
+    let o = observed(vec![ou("a@acme.com", ObservedStatus::Active, |_| {})]);
+    let p = run(&d, &o, &LastApplied::default());
+    assert_eq!(
+        rules(&p),
+        vec![Rule::U3],
+        "a basic user: refused at plan time"
+    );
+    assert!(p.errors[0].message.contains("1108"), "{:?}", p.errors);
+    let d = desired(vec![du("a@acme.com", |s| {
+        s.user_type = Some(UserType::Licensed);
+        s.addons = Some([Addon::LargeMeeting].into());
+    })]);
+    let p = run(&d, &o, &LastApplied::default());
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let upgrade = p
+        .changes
+        .iter()
+        .find(|c| c.action == Action::ChangeUserType)
+        .expect("upgrade");
+    let addon = p
+        .changes
+        .iter()
+        .find(|c| c.action == Action::AssignAddon)
+        .expect("add-on");
+    assert!(addon.depends_on.contains(&upgrade.id), "{addon:?}");
 }
 
 #[test]
@@ -733,4 +770,26 @@ fn issue10_item2_u7_privileges_read_back_in_zoom_form_converge() {
         vec!["change_role user/a@acme.com"],
         "no update_role"
     );
+}
+
+#[test]
+fn issue10_item6_u13_a_deactivated_user_is_activated_before_it_is_deleted() {
+    let mut d = desired(vec![]);
+    d.account.policy.prune = true;
+    d.account.policy.remove_action = RemoveAction::Delete;
+    let o = observed(vec![ou("off@acme.com", ObservedStatus::Inactive, |_| {})]);
+    let p = run(&d, &o, &LastApplied::default());
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let activate = p
+        .changes
+        .iter()
+        .find(|c| c.action == Action::ActivateUser)
+        .expect("activated first");
+    let delete = p
+        .changes
+        .iter()
+        .find(|c| c.action == Action::DeleteUser)
+        .expect("deleted");
+    assert!(delete.depends_on.contains(&activate.id), "{delete:?}");
+    assert_eq!(activate.rule, Some(Rule::U13));
 }

@@ -166,9 +166,9 @@ fn edit_user(
         src: format!("declared in {}", du.source),
     };
     profile::edit_profile(cx, &edit);
-    licence::edit_type(cx, pools, &edit);
+    let type_change = licence::edit_type(cx, pools, &edit);
     roles::edit_role(cx, &edit);
-    licence::edit_addons(cx, pools, &edit);
+    licence::edit_addons(cx, pools, &edit, type_change);
     groups::edit_group(cx, &edit);
     groups::edit_chat_groups(cx, &edit);
 }

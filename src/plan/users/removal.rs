@@ -73,9 +73,12 @@ fn leave(
     source: Option<&Source>,
     delete: bool,
 ) {
-    let Ok(dep) = demote_before_removal(cx, ou, target, source) else {
+    let Ok(mut dep) = demote_before_removal(cx, ou, target, source) else {
         return;
     };
+    if delete && ou.status == ObservedStatus::Inactive {
+        dep = Some(activate_before_delete(cx, pools, ou, target, source, dep));
+    }
     let email = ou.email.clone();
     let (action, op, to) = if delete {
         (Action::DeleteUser, Op::DeleteUser { email }, "deleted")
@@ -99,6 +102,39 @@ fn leave(
             .after(dep),
     );
     free_user_seats(pools, ou, &id);
+}
+
+/// U13: Zoom refuses to delete a deactivated user ("Unable to delete this deactivated
+/// user", 400/200; issue 10, item 6): it is activated first, which takes its licence back
+/// for the moment of the deletion.
+fn activate_before_delete(
+    cx: &mut Ctx<'_>,
+    pools: &mut Pools,
+    ou: &ObservedUser,
+    target: &ObjectRef,
+    source: Option<&Source>,
+    dep: Option<ChangeId>,
+) -> ChangeId {
+    let op = Op::ActivateUser {
+        email: ou.email.clone(),
+    };
+    let id = cx.push(
+        NewChange::new(
+            Phase::Remove,
+            Action::ActivateUser,
+            target,
+            "Zoom deletes no deactivated user: activated first, then deleted (U13)".into(),
+            op,
+        )
+        .rule(Rule::U13)
+        .field("status", json("deactivated"), json("active"))
+        .after(dep),
+    );
+    if ou.spec.user_type == Some(UserType::Licensed) {
+        let source = source.unwrap_or(&cx.d.account.source).clone();
+        pools.consume_licence(id.clone(), source, target);
+    }
+    id
 }
 
 pub(super) fn demote_before_removal(

@@ -169,6 +169,17 @@ fn u3_add_ons_need_free_add_on_seats_and_active_users() {
         email: e(who),
         addon: Addon::LargeMeeting,
     };
+    assert_eq!(
+        code(c.execute("acme", &owner(), &add("mem@acme.com"))),
+        (1108, Some(Rule::U3)),
+        "a basic user holds no add-on (issue 10, item 7)"
+    );
+    let ai = c.account_index("acme").expect("acme");
+    for u in c.accounts[ai].users.iter_mut() {
+        if u.email == e("mem@acme.com") || u.email == e("admin@acme.com") {
+            u.user_type = UserType::Licensed;
+        }
+    }
     c.execute("acme", &owner(), &add("mem@acme.com"))
         .expect("one seat");
     assert_eq!(
@@ -535,4 +546,33 @@ fn issue10_item2_u1_a_role_spelled_as_zoom_does_manages_users() {
         &create("z@acme.com", UserType::Basic),
     )
     .expect("User:Edit grants user management as user:edit does (U1)");
+}
+
+#[test]
+fn issue10_item6_u13_a_deactivated_user_cannot_be_deleted() {
+    let mut c = cloud();
+    c.execute(
+        "acme",
+        &owner(),
+        &Op::DeactivateUser {
+            email: e("mem@acme.com"),
+        },
+    )
+    .expect("deactivated");
+    let del = Op::DeleteUser {
+        email: e("mem@acme.com"),
+    };
+    assert_eq!(
+        code(c.execute("acme", &owner(), &del)),
+        (200, Some(Rule::U13))
+    );
+    c.execute(
+        "acme",
+        &owner(),
+        &Op::ActivateUser {
+            email: e("mem@acme.com"),
+        },
+    )
+    .expect("activated");
+    c.execute("acme", &owner(), &del).expect("then deleted");
 }

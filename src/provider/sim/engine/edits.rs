@@ -117,6 +117,18 @@ impl SimAccount {
         addon: Addon,
     ) -> Result<Done, ProviderError> {
         let i = self.active_index(email, "an add-on")?;
+        if self.users[i].user_type == UserType::Basic {
+            // users-api.json, PATCH /users/{userId}/settings: 400/1108 (issue 10, item 7).
+            return Err(refuse(
+                400,
+                1108,
+                Rule::U3,
+                format!(
+                    "Only Licensed or On-prem users can enable the {} feature: {email} is a Basic user.",
+                    addon.as_str()
+                ),
+            ));
+        }
         self.check_addon(email, addon)?;
         self.users[i].addons.insert(addon);
         Ok(Done::new("assign_addon", ObjectRef::User(email.clone())).detail(addon.as_str()))

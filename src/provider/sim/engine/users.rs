@@ -354,6 +354,17 @@ impl SimAccount {
                 format!("Pending users must be removed with action=disassociate: {email}."),
             ));
         }
+        if self.users[i].status == SimStatus::Inactive {
+            // users-api.json, DELETE /users/{userId}: 400/200 (issue 10, item 6).
+            return Err(refuse(
+                400,
+                200,
+                Rule::U13,
+                format!(
+                    "Unable to delete this deactivated user: {email} must be activated (or disassociated) first."
+                ),
+            ));
+        }
         self.users.remove(i);
         Ok(Done::new("delete_user", ObjectRef::User(email.clone())))
     }
