@@ -591,6 +591,30 @@ mod tests {
     }
 
     #[test]
+    fn the_manifest_reference_names_every_kind_and_field_of_the_table() {
+        let doc = include_str!("../../docs/manifests.md");
+        for d in KINDS {
+            assert!(
+                doc.contains(d.name),
+                "docs/manifests.md lacks kind {}",
+                d.name
+            );
+            for f in keys(d.fields) {
+                assert!(
+                    doc.contains(&format!("{}:", f.name)),
+                    "docs/manifests.md lacks field `{}` of {}",
+                    f.name,
+                    d.name
+                );
+            }
+        }
+        let rules = include_str!("../../docs/rules.md");
+        for r in Rule::ALL {
+            assert!(rules.contains(&format!("{r}")), "docs/rules.md lacks {r}");
+        }
+    }
+
+    #[test]
     fn typos_find_their_field_and_strangers_find_nothing() {
         assert_eq!(did_you_mean("emial", ["email", "type"]), Some("email"));
         assert_eq!(did_you_mean("user", ["User", "Users"]), Some("User"));
