@@ -37,7 +37,7 @@ pub fn read_document(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &
     let Some(kind_node) = kind_node else {
         let help = "a simulator seed says `kind: SimulatorSeed`".to_string();
         sink.error_help(
-            doc.pos,
+            entries.first().map_or(doc.pos, |(k, _)| k.pos),
             Rule::Manifest,
             format!(
                 "a document needs a `kind` ({})",
