@@ -7,21 +7,90 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "roster", version, about, long_about = None)]
 pub struct Cli {
-    /// State folder for the embedded store and simulator.
-    #[arg(long, global = true, env = "ROSTER_STATE", default_value = "./state")]
-    pub state: PathBuf,
-    /// Shared store URL (e.g. postgres://…) instead of the embedded SQLite file.
-    #[arg(long, global = true, env = "ROSTER_STORE")]
+    /// `roster --state DIR COMMAND`, the form scripts written before the option moved to
+    /// the commands use; the command's own `--state` wins. Also `ROSTER_STATE`.
+    #[arg(long, env = "ROSTER_STATE", hide = true)]
+    pub state: Option<PathBuf>,
+    /// `roster --store URL COMMAND`, likewise; also `ROSTER_STORE`.
+    #[arg(long, env = "ROSTER_STORE", hide = true, hide_env_values = true)]
     pub store: Option<String>,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// Colour on stdout.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Where a command keeps its state: the options of the commands that open the store.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StoreArgs {
+    /// State folder of the embedded SQLite store and simulator [env: ROSTER_STATE]
+    /// [default: ./state].
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Shared store URL (postgres://user@host/db) instead of the embedded SQLite file
+    /// [env: ROSTER_STORE].
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+}
+
+/// The simulator's state folder, for `roster sim …` (given before or after the
+/// subcommand).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SimStateArgs {
+    /// State folder of the simulated cloud (`sim.json`) [env: ROSTER_STATE]
+    /// [default: ./state].
+    #[arg(long, value_name = "DIR", global = true)]
+    pub state: Option<PathBuf>,
+}
+
+/// How a command that prints for people colours its output.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct ColorArgs {
+    /// Colour: `auto` on a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// The resolved state folder and store URL of a command.
+#[derive(Debug, Clone)]
+pub struct Location {
+    /// State folder.
+    pub state: PathBuf,
+    /// Shared store URL.
+    pub store: Option<String>,
+}
+
+impl StoreArgs {
+    /// The command's own `--state`/`--store`, else those of `top` (given before the
+    /// command, or their environment variables), else `./state`.
+    pub fn under(&self, top: &StoreArgs) -> Location {
+        Location {
+            state: self
+                .state
+                .clone()
+                .or_else(|| top.state.clone())
+                .unwrap_or_else(|| PathBuf::from("./state")),
+            store: self.store.clone().or_else(|| top.store.clone()),
+        }
+    }
+}
+
+impl Cli {
+    /// The colour choice of the command (auto for commands that print no styled text).
+    pub fn color(&self) -> ColorChoice {
+        match &self.command {
+            Command::Validate { color, .. }
+            | Command::Plan { color, .. }
+            | Command::Apply { color, .. }
+            | Command::Confirm { color, .. } => color.color,
+            Command::Export {
+                what: ExportWhat::Users { color, .. },
+            } => color.color,
+            Command::Daemon { .. } | Command::Sim { .. } => ColorChoice::Auto,
+        }
+    }
 }
 
 /// Log output format.
@@ -34,9 +103,10 @@ pub enum LogFormat {
 }
 
 /// When to colour output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorChoice {
     /// On a terminal, unless NO_COLOR is set.
+    #[default]
     Auto,
     /// Always.
     Always,
@@ -58,11 +128,15 @@ pub enum PlanFormat {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Parse and check the manifests (no network, no store writes).
+    /// Parse and check the manifests and every reference between them, offline: no
+    /// network, no state folder, no store.
     Validate {
         /// Manifest folder.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Colour.
+        #[command(flatten)]
+        color: ColorArgs,
     },
     /// Refresh the observed state, diff, print the plan.
     Plan {
@@ -84,13 +158,21 @@ pub enum Command {
         /// Let the plan remove up to N users despite policy.maxRemovals.
         #[arg(long)]
         allow_removals: Option<u32>,
+        /// State and store.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Colour.
+        #[command(flatten)]
+        color: ColorArgs,
     },
-    /// Plan, confirm, apply, summarise.
+    /// Plan, confirm, apply, summarise. A plan file saved with `plan --out` was reviewed
+    /// already: it is applied without asking.
     Apply {
         /// Manifest folder, or a plan file saved with `plan --out`.
         #[arg(default_value = ".")]
         target: PathBuf,
-        /// Apply without asking for confirmation.
+        /// Apply a manifest folder without asking for confirmation (needed without a
+        /// terminal; a saved plan file never asks).
         #[arg(long)]
         auto_approve: bool,
         /// Let the plan remove up to N users despite policy.maxRemovals.
@@ -99,10 +181,23 @@ pub enum Command {
         /// Changes in flight at once.
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// State and store.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Colour.
+        #[command(flatten)]
+        color: ColorArgs,
     },
     /// Long-running reconciler: watch the manifests, resync on cron, webhooks, HTTP
     /// health, metrics and status (see README, "Running the daemon").
-    Daemon(crate::daemon::DaemonArgs),
+    Daemon {
+        /// The daemon's own options.
+        #[command(flatten)]
+        args: crate::daemon::DaemonArgs,
+        /// State and store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Export the account's users.
     Export {
         /// What to export.
@@ -117,9 +212,18 @@ pub enum Command {
         /// Manifest folder (names the accounts).
         #[arg(long, default_value = ".")]
         dir: PathBuf,
+        /// State and store.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Colour.
+        #[command(flatten)]
+        color: ColorArgs,
     },
     /// Drive the embedded simulator.
     Sim {
+        /// The simulator's state folder.
+        #[command(flatten)]
+        state: SimStateArgs,
         /// Simulator command.
         #[command(subcommand)]
         command: super::sim_cmd::SimCommand,
@@ -137,5 +241,11 @@ pub enum ExportWhat {
         /// Output format (csv only).
         #[arg(long, default_value = "csv")]
         format: String,
+        /// State and store.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Colour (of diagnostics).
+        #[command(flatten)]
+        color: ColorArgs,
     },
 }

@@ -15,8 +15,12 @@ use std::path::{Path, PathBuf};
 
 /// Runs a command; returns the exit code.
 pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
+    let top = super::args::StoreArgs {
+        state: cli.state.clone(),
+        store: cli.store.clone(),
+    };
     match cli.command {
-        Command::Validate { dir } => validate(&dir),
+        Command::Validate { dir, .. } => validate(&dir),
         Command::Plan {
             dir,
             format,
@@ -24,35 +28,37 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             refresh,
             out,
             allow_removals,
+            store,
+            ..
         } => {
+            let at = store.under(&top);
             let opts = PlanOptions { allow_removals };
-            plan_cmd(
-                &cli.state,
-                cli.store.as_deref(),
-                &dir,
+            let how = PlanHow {
                 format,
-                detailed_exitcode,
+                detailed: detailed_exitcode,
                 refresh,
-                out.as_deref(),
-                &opts,
+                out: out.as_deref(),
                 color,
-            )
-            .await
+            };
+            plan_cmd(&at.state, at.store.as_deref(), &dir, &how, &opts).await
         }
         Command::Apply {
             target,
             auto_approve,
             allow_removals,
             concurrency,
+            store,
+            ..
         } => {
+            let at = store.under(&top);
             let opts = PlanOptions { allow_removals };
             let config = ApplyConfig {
                 concurrency,
                 ..ApplyConfig::default()
             };
             apply_cmd(
-                &cli.state,
-                cli.store.as_deref(),
+                &at.state,
+                at.store.as_deref(),
                 &target,
                 auto_approve,
                 &opts,
@@ -62,19 +68,46 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             .await
         }
         Command::Export {
-            what: ExportWhat::Users { dir, format },
-        } => export_users(&cli.state, cli.store.as_deref(), &dir, &format).await,
-        Command::Confirm { change_id, dir } => {
-            confirm_manual(&cli.state, cli.store.as_deref(), &dir, change_id.as_deref()).await
+            what: ExportWhat::Users {
+                dir, format, store, ..
+            },
+        } => {
+            let at = store.under(&top);
+            export_users(&at.state, at.store.as_deref(), &dir, &format).await
         }
-        Command::Daemon(args) => crate::daemon::main(args, cli.state, cli.store)
-            .await
-            .map_err(|e| Failure::msg(e.to_string())),
-        Command::Sim { command } => {
-            super::sim_cmd::run(command, &cli.state).await?;
+        Command::Confirm {
+            change_id,
+            dir,
+            store,
+            ..
+        } => {
+            let at = store.under(&top);
+            confirm_manual(&at.state, at.store.as_deref(), &dir, change_id.as_deref()).await
+        }
+        Command::Daemon { args, store } => {
+            let at = store.under(&top);
+            crate::daemon::main(args, at.state, at.store)
+                .await
+                .map_err(|e| Failure::msg(e.to_string()))
+        }
+        Command::Sim { state, command } => {
+            let own = super::args::StoreArgs {
+                state: state.state,
+                store: None,
+            };
+            super::sim_cmd::run(command, &own.under(&top).state).await?;
             Ok(0)
         }
     }
+}
+
+/// How `roster plan` prints and saves.
+struct PlanHow<'a> {
+    format: PlanFormat,
+    detailed: bool,
+    refresh: bool,
+    out: Option<&'a Path>,
+    color: bool,
 }
 
 /// `roster confirm [ID]`: closes a pending manual change, or lists them.
@@ -202,17 +235,12 @@ fn print_plan(p: &Plan, format: PlanFormat, color: bool) {
     print!("{text}");
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn plan_cmd(
     state: &Path,
     store_url: Option<&str>,
     dir: &Path,
-    format: PlanFormat,
-    detailed: bool,
-    refresh: bool,
-    out: Option<&Path>,
+    how: &PlanHow<'_>,
     opts: &PlanOptions,
-    color: bool,
 ) -> Result<u8, Failure> {
     let manifests = session::load(dir)?;
     let store = session::open_store(state, store_url)?;
@@ -223,8 +251,8 @@ async fn plan_cmd(
         plans: Vec::new(),
     };
     for desired in manifests.accounts.values() {
-        let (p, observed) = plan_one(desired, state, store.as_ref(), refresh, opts).await?;
-        print_plan(&p, format, color);
+        let (p, observed) = plan_one(desired, state, store.as_ref(), how.refresh, opts).await?;
+        print_plan(&p, how.format, how.color);
         any_changes |= !p.changes.is_empty();
         any_errors |= !p.errors.is_empty();
         saved.plans.push(SavedAccountPlan {
@@ -232,7 +260,7 @@ async fn plan_cmd(
             plan: p,
         });
     }
-    if let Some(out) = out {
+    if let Some(out) = how.out {
         let text = serde_json::to_string_pretty(&saved)
             .map_err(|e| Failure::msg(format!("cannot encode the plan: {e}")))?;
         std::fs::write(out, text)
@@ -245,7 +273,7 @@ async fn plan_cmd(
     }
     Ok(if any_errors {
         1
-    } else if detailed && any_changes {
+    } else if how.detailed && any_changes {
         2
     } else {
         0
@@ -258,7 +286,7 @@ fn confirm(auto_approve: bool) -> Result<bool, Failure> {
     }
     if !std::io::stdin().is_terminal() {
         return Err(Failure::msg(
-            "refusing to apply without confirmation: no terminal to ask on; pass --auto-approve",
+            "refusing to apply without confirmation: no terminal to ask on; pass --auto-approve, or save a plan with `roster plan --out FILE`, review it and `roster apply FILE`",
         ));
     }
     print!("\nDo you want to apply these changes? Only 'yes' will be accepted: ");
@@ -358,7 +386,9 @@ async fn apply_account(
     if !prepared.plan.errors.is_empty() {
         return Ok(1);
     }
-    if !prepared.plan.changes.is_empty() && !confirm(auto_approve)? {
+    // A saved plan was reviewed when it was saved (as `terraform apply PLAN` does).
+    let reviewed = auto_approve || saved.is_some();
+    if !prepared.plan.changes.is_empty() && !confirm(reviewed)? {
         println!("Apply cancelled: nothing was changed.");
         return Ok(1);
     }

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // The daemon is watched through its logs: it says what it does at info level.
-    let daemon = matches!(cli.command, args::Command::Daemon(_));
+    let daemon = matches!(cli.command, args::Command::Daemon { .. });
     init_logs(cli.log_format, if daemon { "info" } else { "warn" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -27,23 +27,33 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let color = use_color(cli.color);
+    let cli_color = cli.color();
+    let color = use_color(cli_color);
     match runtime.block_on(commands::run(cli, color)) {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            f.print();
+            f.print(use_color_stderr(cli_color));
             ExitCode::from(1)
         }
     }
 }
 
+/// Whether stdout gets colours: anstream's detection for `auto` (a terminal, NO_COLOR,
+/// CLICOLOR, CLICOLOR_FORCE, TERM=dumb).
 fn use_color(choice: ColorChoice) -> bool {
+    styled(choice, anstream::AutoStream::choice(&std::io::stdout()))
+}
+
+/// Whether stderr (diagnostics) gets colours, likewise.
+fn use_color_stderr(choice: ColorChoice) -> bool {
+    styled(choice, anstream::AutoStream::choice(&std::io::stderr()))
+}
+
+fn styled(choice: ColorChoice, detected: anstream::ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
-        }
+        ColorChoice::Auto => !matches!(detected, anstream::ColorChoice::Never),
     }
 }
 

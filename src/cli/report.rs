@@ -33,16 +33,22 @@ impl Failure {
         Failure::Message(m.into())
     }
 
-    /// Prints the failure on stderr, every manifest diagnostic on its own line.
-    pub fn print(&self) {
+    /// Prints the failure on stderr: each manifest diagnostic with its snippet (styled
+    /// when `color`), then the count.
+    pub fn print(&self, color: bool) {
         match self {
             Failure::Session(crate::session::SessionError::Manifest(d)) => {
-                for diag in &d.0 {
-                    eprintln!("{diag}");
-                }
+                print_diagnostics(d, color);
                 eprintln!("error: {d}; nothing was planned or applied");
             }
             other => eprintln!("error: {other}"),
         }
+    }
+}
+
+/// Every diagnostic rendered with its snippet, one blank line apart.
+pub fn print_diagnostics(d: &crate::manifest::Diagnostics, color: bool) {
+    for diag in &d.0 {
+        eprintln!("{}", crate::manifest::render(diag, color));
     }
 }

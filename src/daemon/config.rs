@@ -192,21 +192,10 @@ fn operator_token(
     }
 }
 
-/// `250ms`, `2s`, `5m`, `1h`.
+/// `250ms`, `2s`, `5m`, `1h` (humantime; a bare number has no unit and is refused).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?}: expected a number and a unit (ms, s, m, h), e.g. 300ms"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!("{s:?}: unknown unit {unit:?}; use ms, s, m or h")),
-    }
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{s:?}: {e}; write a number and a unit (ms, s, m, h), e.g. 300ms"))
 }
 
 #[cfg(test)]
@@ -220,6 +209,6 @@ mod tests {
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("2d").is_err());
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(2 * 86_400)));
     }
 }

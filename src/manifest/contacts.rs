@@ -2,7 +2,9 @@
 //! contacts CSV (K5: every bad row reported at once, with row, column, value and why).
 
 use super::fields::{self, Fields, Sink};
-use super::raw::{FileCtx, Owned, Raw};
+use super::format::{self, Kind};
+use super::kinds::reference;
+use super::raw::{FileCtx, Owned, Raw, Target};
 use super::tree::{Node, Pos, Value};
 use crate::model::{
     DesiredContactGroup, DesiredExternalContacts, DesiredOrganization, Email, PersonalContact,
@@ -12,7 +14,8 @@ use crate::model::{
 /// K5: at most this many contacts per import.
 pub const MAX_CONTACTS: usize = 1000;
 
-/// Columns of a personal contacts CSV (K5).
+/// Columns of a personal contacts CSV (K5), the contact fields of the format table with
+/// a capital, as spreadsheets head them (read case-insensitively).
 pub const COLUMNS: [&str; 8] = [
     "Name", "Email", "Office", "Home", "Mobile", "Fax", "Phone", "Company",
 ];
@@ -27,8 +30,8 @@ pub fn read_organization(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
     let Some(f) = Fields::new(
         doc,
         sink,
-        "Organization",
-        &["kind", "account", "name", "members", "join"],
+        "an Organization",
+        Kind::Organization.def().fields,
     ) else {
         return;
     };
@@ -59,7 +62,7 @@ pub fn read_organization(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
             }
         }
         (None, Some(_)) => {
-            let Some((name, pos)) = f.required(sink, "name", "an Organization") else {
+            let Some((name, pos)) = f.required(sink, "name") else {
                 return;
             };
             let mut members = Vec::new();
@@ -72,6 +75,8 @@ pub fn read_organization(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
                                     sink.error(item.pos, Rule::O6, format!("{e} is listed twice"));
                                     continue;
                                 }
+                                let r = reference(Target::OrgMember, e.as_str(), "members", sink, item.pos);
+                                raw.refs.push((account.clone(), r));
                                 members.push((e, sink.source(item.pos)));
                             }
                         }
@@ -106,13 +111,12 @@ pub fn read_external(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
         doc,
         sink,
         "ExternalContacts",
-        &["kind", "account", "user", "contacts", "prune"],
+        Kind::ExternalContacts.def().fields,
     ) else {
         return;
     };
     let account = account_ref(&f, sink);
     let Some(user_node) = f.get("user") else {
-        sink.format(f.pos, "ExternalContacts needs `user`");
         return;
     };
     let user = fields::email(sink, user_node, "user");
@@ -141,6 +145,8 @@ pub fn read_external(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
                 format!("{user} cannot be their own contact"),
             );
         }
+        let r = reference(Target::User, user.as_str(), "user", sink, user_node.pos);
+        raw.refs.push((account.clone(), r));
         raw.external.push(Owned {
             account,
             value: DesiredExternalContacts {
@@ -160,23 +166,18 @@ pub fn read_personal(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &
         doc,
         sink,
         "PersonalContacts",
-        &["kind", "account", "user", "name", "file", "contacts"],
+        Kind::PersonalContacts.def().fields,
     ) else {
         return;
     };
     let account = account_ref(&f, sink);
-    let user = match f.get("user") {
-        Some(n) => fields::email(sink, n, "user"),
-        None => {
-            sink.format(f.pos, "PersonalContacts needs `user`");
-            None
-        }
-    };
-    let name = f.required(
-        sink,
-        "name",
-        "PersonalContacts (the contact group's display name, K5)",
-    );
+    let user_node = f.get("user");
+    let user = user_node.and_then(|n| fields::email(sink, n, "user"));
+    if let (Some(u), Some(n)) = (&user, user_node) {
+        let r = reference(Target::User, u.as_str(), "user", sink, n.pos);
+        raw.refs.push((account.clone(), r));
+    }
+    let name = f.required(sink, "name");
     let contacts = match (f.get("file"), f.get("contacts")) {
         (Some(n), None) => {
             let Some(rel) = fields::text(sink, n, "file") else {
@@ -189,11 +190,7 @@ pub fn read_personal(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &
                 .unwrap_or_else(|_| rel.clone());
             match std::fs::read_to_string(&path) {
                 Ok(text) => {
-                    let mut csv_sink = Sink {
-                        file: &shown,
-                        kind: Some("PersonalContacts".into()),
-                        out: &mut *sink.out,
-                    };
+                    let mut csv_sink = sink.other_file(&shown, "PersonalContacts", &text);
                     parse_csv(&text, &mut csv_sink)
                 }
                 Err(e) => {
@@ -372,13 +369,11 @@ fn read_inline(n: &Node, sink: &mut Sink<'_>) -> Option<Vec<PersonalContact>> {
             ),
         );
     }
-    let keys = [
-        "name", "email", "office", "home", "mobile", "fax", "phone", "company",
-    ];
+    let keys: [&str; 8] = std::array::from_fn(|i| format::CONTACT_FIELDS[i].name);
     let mut out = Vec::new();
     let mut ok = items.len() <= MAX_CONTACTS;
     for item in items {
-        let Some(f) = Fields::new(item, sink, "a personal contact", &keys) else {
+        let Some(f) = Fields::new(item, sink, "a personal contact", format::CONTACT_FIELDS) else {
             ok = false;
             continue;
         };

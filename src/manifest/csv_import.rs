@@ -2,10 +2,11 @@
 //! spreadsheet shows it (the header is row 1) and the column.
 
 use super::fields::{self, Fields, Sink};
-use super::kinds::read_defaults;
-use super::raw::{FileCtx, Raw, RawUser, UserFields};
+use super::format::Kind;
+use super::kinds::{addon, read_defaults, reference, user_type};
+use super::raw::{FileCtx, Raw, RawUser, Target, UserFields};
 use super::tree::{Node, Pos};
-use crate::model::{Addon, Email, RoleName, Rule, UserField, UserSpec, UserType};
+use crate::model::{Email, RoleName, Rule, UserField, UserSpec};
 
 /// The user fields a CSV may carry, in the column order of the manifest format (after
 /// `email`, the only required column): every [`UserField`] but `customAttributes`, which
@@ -98,19 +99,14 @@ pub fn cell(spec: &UserSpec, field: UserField) -> String {
 
 /// Reads a `UserImport` document and the CSV it names.
 pub fn read_import(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mut Raw) {
-    let Some(f) = Fields::new(
-        doc,
-        sink,
-        "UserImport",
-        &["kind", "account", "file", "defaults"],
-    ) else {
+    let Some(f) = Fields::new(doc, sink, "a UserImport", Kind::UserImport.def().fields) else {
         return;
     };
     let account = f
         .get("account")
         .and_then(|n| fields::text(sink, n, "account").map(|t| (t, n.pos)));
     let defaults = read_defaults(&f, sink, "UserImport");
-    let Some((rel, pos)) = f.required(sink, "file", "a UserImport") else {
+    let Some((rel, pos)) = f.required(sink, "file") else {
         return;
     };
     let path = normalize(&file.dir.join(&rel));
@@ -125,11 +121,7 @@ pub fn read_import(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mu
             return;
         }
     };
-    let mut csv_sink = Sink {
-        file: &shown,
-        kind: Some("UserImport".into()),
-        out: &mut *sink.out,
-    };
+    let mut csv_sink = sink.other_file(&shown, "UserImport", &text);
     for (email, fields, at) in parse_csv(&text, &mut csv_sink) {
         raw.users.push(RawUser {
             account: account.clone(),
@@ -141,11 +133,19 @@ pub fn read_import(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mu
     }
 }
 
-fn cell_pos(row: usize, col: usize) -> Pos {
+fn cell_pos(row: u32, col: usize) -> Pos {
     Pos {
-        line: row as u32,
+        line: row,
         column: col as u32 + 1,
     }
+}
+
+/// The row of a record as a spreadsheet shows it: its line in the file (blank lines are
+/// rows too).
+fn row_of(rec: &csv::StringRecord, fallback: u32) -> u32 {
+    rec.position()
+        .and_then(|p| u32::try_from(p.line()).ok())
+        .unwrap_or(fallback)
 }
 
 /// Parses the CSV text: one entry per valid row (email, fields, position of the email).
@@ -160,34 +160,46 @@ pub fn parse_csv(text: &str, sink: &mut Sink<'_>) -> Vec<(Email, UserFields, Pos
     let header = match records.next() {
         Some(Ok(h)) => h,
         Some(Err(e)) => {
-            sink.format(cell_pos(1, 0), format!("unreadable header row: {e}"));
+            sink.line_error(1, Rule::U6, format!("unreadable header row: {e}"));
             return Vec::new();
         }
         None => {
-            sink.format(
-                cell_pos(1, 0),
-                "the CSV file is empty: it needs a header row with at least `email`",
+            sink.whole_file(
+                "the CSV file is empty: it needs a header row with at least `email`".into(),
             );
             return Vec::new();
         }
     };
-    let Some((columns, email_col)) = read_header(&header, sink) else {
+    let Some(header) = read_header(&header, sink) else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for (i, rec) in records.enumerate() {
-        let row = i + 2;
+        let fallback = u32::try_from(i + 2).unwrap_or(u32::MAX);
         match rec {
-            Ok(rec) => out.extend(read_row(&rec, row, &columns, email_col, sink)),
-            Err(e) => sink.format(cell_pos(row, 0), format!("unreadable row: {e}")),
+            Ok(rec) => out.extend(read_row(&rec, row_of(&rec, fallback), &header, sink)),
+            Err(e) => {
+                let row = e
+                    .position()
+                    .and_then(|p| u32::try_from(p.line()).ok())
+                    .unwrap_or(fallback);
+                sink.line_error(row, Rule::U6, format!("unreadable row: {e}"));
+            }
         }
     }
     out
 }
 
-/// Checks the header row: known columns, none twice, `email` present. Returns the
-/// columns and the index of `email`, or `None` (reported) when the rows cannot be read.
-fn read_header(header: &csv::StringRecord, sink: &mut Sink<'_>) -> Option<(Vec<Column>, usize)> {
+/// The header row, read: each column and its name as written.
+struct Header {
+    columns: Vec<Column>,
+    names: Vec<String>,
+    email: usize,
+}
+
+/// Checks the header row: known columns, none twice, `email` present. `None` (reported)
+/// when the rows cannot be read.
+fn read_header(header: &csv::StringRecord, sink: &mut Sink<'_>) -> Option<Header> {
     let names: Vec<String> = header
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
@@ -198,20 +210,24 @@ fn read_header(header: &csv::StringRecord, sink: &mut Sink<'_>) -> Option<(Vec<C
         match Column::parse(c) {
             Some(col) => columns.push(col),
             None => {
-                let hint = known
-                    .iter()
-                    .find(|k| k.eq_ignore_ascii_case(c))
-                    .map(|k| format!(" (did you mean `{k}`?)"))
-                    .unwrap_or_else(|| format!(" (columns: {})", known.join(",")));
-                sink.format(cell_pos(1, i), format!("unknown column `{c}`{hint}"));
+                let help = match super::format::did_you_mean(c, known.iter().copied()) {
+                    Some(k) => format!("did you mean `{k}`?"),
+                    None => format!("columns: {}", known.join(",")),
+                };
+                let msg = format!("unknown column `{c}`");
+                sink.error_help(cell_pos(1, i), Rule::U6, msg, Some(help));
             }
         }
         if names[..i].contains(c) {
-            sink.format(cell_pos(1, i), format!("column `{c}` appears twice"));
+            sink.error(
+                cell_pos(1, i),
+                Rule::U6,
+                format!("column `{c}` appears twice"),
+            );
         }
     }
-    let Some(email_col) = names.iter().position(|c| c == "email") else {
-        sink.format(cell_pos(1, 0), "the header row needs an `email` column");
+    let Some(email) = names.iter().position(|c| c == "email") else {
+        sink.line_error(1, Rule::U6, "the header row needs an `email` column".into());
         return None;
     };
     let header_ok = columns.len() == names.len()
@@ -219,29 +235,32 @@ fn read_header(header: &csv::StringRecord, sink: &mut Sink<'_>) -> Option<(Vec<C
             .iter()
             .enumerate()
             .all(|(i, c)| !names[..i].contains(c));
-    header_ok.then_some((columns, email_col))
+    header_ok.then_some(Header {
+        columns,
+        names,
+        email,
+    })
 }
 
-/// Reads one data row; `None` when it is blank or has a bad cell (reported).
+/// Reads one data row; `None` when it is blank, has as many cells as the header names
+/// columns (short and long rows alike), or has a bad cell (reported).
 fn read_row(
     rec: &csv::StringRecord,
-    row: usize,
-    columns: &[Column],
-    email_col: usize,
+    row: u32,
+    header: &Header,
     sink: &mut Sink<'_>,
 ) -> Option<(Email, UserFields, Pos)> {
     if rec.iter().all(str::is_empty) {
         return None;
     }
-    if rec.len() > columns.len() {
-        sink.format(
-            cell_pos(row, columns.len()),
-            format!(
-                "row has {} cells but the header names {} columns",
-                rec.len(),
-                columns.len()
-            ),
+    if rec.len() != header.columns.len() {
+        let msg = format!(
+            "row has {} cells, the header has {} ({})",
+            rec.len(),
+            header.columns.len(),
+            header.names.join(",")
         );
+        sink.line_error(row, Rule::U6, msg);
         return None;
     }
     let before = sink.out.len();
@@ -252,28 +271,30 @@ fn read_row(
             continue;
         }
         let at = cell_pos(row, col);
-        match columns[col] {
+        match header.columns[col] {
             Column::Email => match Email::parse(value) {
                 Ok(e) => email = Some(e),
                 Err(e) => sink.format(
                     at,
-                    format!("`email`: {value:?} is not a valid email address ({e})"),
+                    format!("column `email`: {value:?} is not a valid email address ({e})"),
                 ),
             },
-            Column::Field(f) => read_cell(&mut fields.spec, f, value, at, sink),
+            Column::Field(f) => read_cell(&mut fields, f, value, at, sink),
         }
     }
-    if email.is_none() && rec.get(email_col).is_none_or(str::is_empty) {
-        sink.format(cell_pos(row, email_col), "`email` is required on every row");
+    if email.is_none() && rec.get(header.email).is_none_or(str::is_empty) {
+        let msg = "column `email` is required on every row";
+        sink.error(cell_pos(row, header.email), Rule::U6, msg);
     }
     if sink.out.len() != before {
         return None;
     }
-    email.map(|e| (e, fields, cell_pos(row, email_col)))
+    email.map(|e| (e, fields, cell_pos(row, header.email)))
 }
 
-/// Reads one non-empty cell of a user field (lists separated by `;`).
-fn read_cell(s: &mut UserSpec, field: UserField, value: &str, at: Pos, sink: &mut Sink<'_>) {
+/// Reads one non-empty cell of a user field (lists separated by `;`), noting the names
+/// it references.
+fn read_cell(out: &mut UserFields, field: UserField, value: &str, at: Pos, sink: &mut Sink<'_>) {
     let list = || {
         value
             .split(';')
@@ -281,46 +302,47 @@ fn read_cell(s: &mut UserSpec, field: UserField, value: &str, at: Pos, sink: &mu
             .filter(|s| !s.is_empty())
             .map(str::to_string)
     };
+    let key = field.as_str();
     let text = || Some(value.to_string());
+    let s = &mut out.spec;
     match field {
         UserField::FirstName => s.first_name = text(),
         UserField::LastName => s.last_name = text(),
-        UserField::Type => match UserType::parse(value) {
-            Some(t) => s.user_type = Some(t),
-            None => sink.error(
-                at,
-                Rule::U2,
-                format!("`type`: {value:?} is not a user type (basic, licensed, on-prem)"),
-            ),
-        },
-        UserField::Role => s.role = Some(RoleName::parse(value)),
-        UserField::Group => s.group = text(),
-        UserField::ChatGroups => s.chat_groups = Some(list().collect()),
+        UserField::Type => s.user_type = user_type(value, "type", at, sink),
+        UserField::Role => {
+            s.role = Some(RoleName::parse(value));
+            if let Some(RoleName::Custom(r)) = &s.role {
+                out.refs.push(reference(Target::Role, r, key, sink, at));
+            }
+        }
+        UserField::Group => {
+            s.group = text();
+            out.refs
+                .push(reference(Target::Group, value, key, sink, at));
+        }
+        UserField::ChatGroups => {
+            s.chat_groups = Some(list().collect());
+            for g in list() {
+                out.refs
+                    .push(reference(Target::ChatGroup, &g, key, sink, at));
+            }
+        }
         UserField::Department => s.department = text(),
         UserField::Manager => match Email::parse(value) {
-            Ok(e) => s.manager = Some(e),
+            Ok(e) => {
+                out.refs
+                    .push(reference(Target::User, e.as_str(), key, sink, at));
+                s.manager = Some(e);
+            }
             Err(e) => sink.format(
                 at,
-                format!("`manager`: {value:?} is not a valid email address ({e})"),
+                format!("column `manager`: {value:?} is not a valid email address ({e})"),
             ),
         },
         UserField::JobTitle => s.job_title = text(),
         UserField::Location => s.location = text(),
         UserField::Addons => {
-            let mut set = std::collections::BTreeSet::new();
-            for a in list() {
-                match Addon::parse(&a) {
-                    Some(a) => {
-                        set.insert(a);
-                    }
-                    None => sink.error(
-                        at,
-                        Rule::U3,
-                        format!("`addons`: {a:?} is not an add-on (large-meeting, webinar)"),
-                    ),
-                }
-            }
-            s.addons = Some(set);
+            s.addons = Some(list().filter_map(|a| addon(&a, at, sink)).collect());
         }
         // Never a column: Column::parse refuses it.
         UserField::CustomAttributes => {}
@@ -347,6 +369,7 @@ fn normalize(path: &std::path::Path) -> std::path::PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Addon, UserType};
 
     #[test]
     fn csv_columns_are_every_user_field_but_custom_attributes_once() {
@@ -380,10 +403,12 @@ mod tests {
         w.write_record(row).unwrap();
         let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
         let mut out = Vec::new();
+        let mut texts = super::super::fields::Texts::new();
         let mut sink = Sink {
             file: "x.csv",
             kind: None,
             out: &mut out,
+            texts: &mut texts,
         };
         let users = parse_csv(&text, &mut sink);
         assert!(out.is_empty(), "{out:?}");

@@ -2,9 +2,15 @@
 //! [`Diagnostic`] pushed to the document's sink, and the reader carries on, so all the
 //! problems of a repository are reported together.
 
-use super::Diagnostic;
+use super::format::{self, FieldDef};
 use super::tree::{Node, Pos, Value};
+use super::{Diagnostic, Location};
 use crate::model::{Email, Rule, Source};
+use std::collections::BTreeMap;
+
+/// The text of every file read, by path relative to the manifest folder: diagnostics
+/// show the line they point into.
+pub type Texts = BTreeMap<String, String>;
 
 /// Where diagnostics of one document go.
 pub struct Sink<'a> {
@@ -14,17 +20,19 @@ pub struct Sink<'a> {
     pub kind: Option<String>,
     /// Collected diagnostics.
     pub out: &'a mut Vec<Diagnostic>,
+    /// The text of every file read so far (CSV files add theirs).
+    pub texts: &'a mut Texts,
 }
 
 impl Sink<'_> {
     /// Records an error at `pos`.
     pub fn error(&mut self, pos: Pos, rule: Rule, message: impl Into<String>) {
-        self.out.push(Diagnostic {
-            source: self.source(pos),
-            kind: self.kind.clone(),
-            rule,
-            message: message.into(),
-        });
+        self.push(self.location(pos), rule, message.into(), None);
+    }
+
+    /// Records an error at `pos` with a hint ("did you mean …?").
+    pub fn error_help(&mut self, pos: Pos, rule: Rule, message: String, help: Option<String>) {
+        self.push(self.location(pos), rule, message, help);
     }
 
     /// A format error at `pos`.
@@ -32,9 +40,43 @@ impl Sink<'_> {
         self.error(pos, Rule::Manifest, message)
     }
 
+    /// An error about a whole line (a CSV row), with no column.
+    pub fn line_error(&mut self, line: u32, rule: Rule, message: String) {
+        let at = Location::line(self.file, line);
+        self.push(at, rule, message, None);
+    }
+
+    /// A format error about the whole file.
+    pub fn whole_file(&mut self, message: String) {
+        let at = Location::file(self.file);
+        self.push(at, Rule::Manifest, message, None);
+    }
+
+    fn push(&mut self, location: Location, rule: Rule, message: String, help: Option<String>) {
+        let mut d = Diagnostic::new(location, self.kind.as_deref(), rule, message);
+        d.help = help;
+        self.out.push(d);
+    }
+
+    fn location(&self, pos: Pos) -> Location {
+        Location::at(self.file, pos.line, pos.column)
+    }
+
     /// The source of `pos` in this file.
     pub fn source(&self, pos: Pos) -> Source {
         Source::new(self.file, pos.line, pos.column)
+    }
+
+    /// A sink for another file read on behalf of this document (a CSV), keeping its
+    /// text for snippets.
+    pub fn other_file<'b>(&'b mut self, file: &'b str, kind: &str, text: &str) -> Sink<'b> {
+        self.texts.insert(file.to_string(), text.to_string());
+        Sink {
+            file,
+            kind: Some(kind.to_string()),
+            out: &mut *self.out,
+            texts: &mut *self.texts,
+        }
     }
 }
 
@@ -46,13 +88,14 @@ pub struct Fields<'n> {
 }
 
 impl<'n> Fields<'n> {
-    /// Reads `node` as a mapping whose keys must be in `allowed`; unknown and repeated
-    /// keys are reported (a typo must never be silently ignored).
+    /// Reads `node` as a mapping with the fields `defs` of the format table: unknown and
+    /// repeated keys are reported, with the closest known field as a hint (a typo must
+    /// never be silently ignored), and so are required fields left out.
     pub fn new(
         node: &'n Node,
         sink: &mut Sink<'_>,
         what: &str,
-        allowed: &[&str],
+        defs: &'static [FieldDef],
     ) -> Option<Fields<'n>> {
         let Value::Map(entries) = &node.value else {
             sink.format(
@@ -61,6 +104,7 @@ impl<'n> Fields<'n> {
             );
             return None;
         };
+        let known = format::keys(defs);
         let mut seen: Vec<&str> = Vec::new();
         for (k, _) in entries {
             let Some(key) = k.scalar() else {
@@ -71,19 +115,20 @@ impl<'n> Fields<'n> {
                 sink.format(k.pos, format!("{what}: field `{key}` is given twice"));
             }
             seen.push(key);
-            if !allowed.contains(&key) {
-                let hint = allowed
-                    .iter()
-                    .find(|a| a.eq_ignore_ascii_case(key))
-                    .map(|a| format!(" (did you mean `{a}`? field names are camelCase)"))
-                    .unwrap_or_else(|| format!(" (known fields: {})", allowed.join(", ")));
-                sink.format(k.pos, format!("unknown field `{key}` in {what}{hint}"));
+            if !known.iter().any(|f| f.name == key) {
+                unknown_field(sink, k.pos, key, what, &known);
             }
         }
-        Some(Fields {
-            entries,
-            pos: node.pos,
-        })
+        // A block mapping's start marker is not where a reader looks: its first key is.
+        let pos = entries.first().map_or(node.pos, |(k, _)| k.pos);
+        let f = Fields { entries, pos };
+        for d in known.iter().filter(|d| d.required) {
+            if f.get(d.name).is_none() {
+                let rule = d.rule.unwrap_or(Rule::Manifest);
+                sink.error(pos, rule, format!("{what} needs `{}`", d.name));
+            }
+        }
+        Some(f)
     }
 
     /// The value of `key`, unless absent or null.
@@ -103,20 +148,39 @@ impl<'n> Fields<'n> {
             .map(|(k, _)| k.pos)
     }
 
-    /// A required text field.
-    pub fn required(&self, sink: &mut Sink<'_>, key: &str, what: &str) -> Option<(String, Pos)> {
-        match self.get(key) {
-            Some(n) => text(sink, n, key).map(|t| (t, n.pos)),
-            None => {
-                sink.format(self.pos, format!("{what} needs `{key}`"));
-                None
-            }
-        }
+    /// A required text field with its position (a missing one was reported by
+    /// [`Fields::new`]).
+    pub fn required(&self, sink: &mut Sink<'_>, key: &str) -> Option<(String, Pos)> {
+        self.get(key)
+            .and_then(|n| text(sink, n, key).map(|t| (t, n.pos)))
     }
 
     /// An optional text field.
     pub fn text(&self, sink: &mut Sink<'_>, key: &str) -> Option<String> {
         self.get(key).and_then(|n| text(sink, n, key))
+    }
+}
+
+/// Reports `key`, which `what` does not have, with the closest field as a hint.
+fn unknown_field(sink: &mut Sink<'_>, pos: Pos, key: &str, what: &str, known: &[&FieldDef]) {
+    let names = known.iter().map(|f| f.name);
+    let help = match format::did_you_mean(key, names.clone()) {
+        Some(m) => format!("did you mean `{m}`?"),
+        None => format!("known fields: {}", names.collect::<Vec<_>>().join(", ")),
+    };
+    sink.error_help(
+        pos,
+        Rule::Manifest,
+        format!("unknown field `{key}` in {what}"),
+        Some(help),
+    );
+}
+
+/// The hint for a value that is not one of `allowed`: the closest, or the list.
+pub fn one_of_help(value: &str, allowed: &[&str]) -> String {
+    match format::did_you_mean(value, allowed.iter().copied()) {
+        Some(m) => format!("did you mean `{m}`?"),
+        None => format!("one of: {}", allowed.join(", ")),
     }
 }
 
@@ -227,14 +291,10 @@ pub fn date(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<chrono::Naive
     }
 }
 
-/// A duration `25d`, `36h` or `90m`.
+/// A duration such as `25d`, `36h` or `90m` (humantime's units).
 pub fn duration(raw: &str) -> Option<chrono::Duration> {
-    let (n, unit) = raw.split_at(raw.len().checked_sub(1)?);
-    let n: i64 = n.parse().ok().filter(|n| *n > 0)?;
-    match unit {
-        "d" => Some(chrono::Duration::days(n)),
-        "h" => Some(chrono::Duration::hours(n)),
-        "m" => Some(chrono::Duration::minutes(n)),
-        _ => None,
-    }
+    let d = humantime::parse_duration(raw.trim()).ok()?;
+    chrono::Duration::from_std(d)
+        .ok()
+        .filter(|d| *d > chrono::Duration::zero())
 }

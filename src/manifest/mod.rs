@@ -2,29 +2,126 @@
 //! every error located (file:line:column, or file:row:column for CSV).
 
 use crate::model::{Desired, Rule, Source};
+
+pub use render::render;
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// Where a diagnostic points: as precise as the loader knows, never more. A problem of
+/// the whole folder has no file, one of a whole file or CSV row no column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Location {
+    /// File, relative to the manifest folder (`/` separators).
+    pub file: Option<String>,
+    /// 1-based line (for CSV: the row as a spreadsheet shows it, header = 1).
+    pub line: Option<u32>,
+    /// 1-based column (for CSV: the cell, first = 1).
+    pub column: Option<u32>,
+}
+
+impl Location {
+    /// A point in a file.
+    pub fn at(file: &str, line: u32, column: u32) -> Location {
+        Location {
+            file: Some(file.to_string()),
+            line: Some(line),
+            column: Some(column),
+        }
+    }
+    /// A whole line (a CSV row).
+    pub fn line(file: &str, line: u32) -> Location {
+        Location {
+            file: Some(file.to_string()),
+            line: Some(line),
+            column: None,
+        }
+    }
+    /// A whole file or folder.
+    pub fn file(file: &str) -> Location {
+        Location {
+            file: Some(file.to_string()),
+            ..Location::default()
+        }
+    }
+}
+
+impl From<&Source> for Location {
+    fn from(s: &Source) -> Location {
+        Location::at(&s.file, s.line, s.column)
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = [
+            self.file.clone(),
+            self.line.map(|l| l.to_string()),
+            self.column.map(|c| c.to_string()),
+        ];
+        let parts: Vec<String> = parts.into_iter().flatten().collect();
+        f.write_str(&parts.join(":"))
+    }
+}
+
+/// The source line a diagnostic points into, and the span under its caret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Snippet {
+    /// The whole line, as written.
+    pub text: String,
+    /// Byte offset in `text` where the span starts.
+    pub start: usize,
+    /// Byte offset in `text` where the span ends (after `start`, unless the line is empty).
+    pub end: usize,
+}
 
 /// One problem found in the manifests.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
-    /// Where (file relative to the manifest folder, line/row and column).
-    pub source: Source,
+    /// Where.
+    pub location: Location,
     /// The document's kind, when known (`User`, `UserImport`, …).
     pub kind: Option<String>,
     /// The rule broken (`Rule::Manifest` for format errors).
     pub rule: Rule,
     /// What is wrong and what to do.
     pub message: String,
+    /// A hint, such as "did you mean `email`?".
+    pub help: Option<String>,
+    /// The line it points into, when it points into one.
+    pub snippet: Option<Snippet>,
 }
 
+impl Diagnostic {
+    /// A diagnostic at `location`, with no hint and no snippet yet.
+    pub fn new(location: Location, kind: Option<&str>, rule: Rule, message: String) -> Self {
+        Diagnostic {
+            location,
+            kind: kind.map(str::to_string),
+            rule,
+            message,
+            help: None,
+            snippet: None,
+        }
+    }
+}
+
+/// One line: `file:line:column: error[RULE] in KIND: message (hint)`; the daemon's
+/// status and logs show this form, the CLI [`render`]s the snippet.
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: error[{}]", self.source, self.rule)?;
+        let at = self.location.to_string();
+        if !at.is_empty() {
+            write!(f, "{at}: ")?;
+        }
+        write!(f, "error[{}]", self.rule)?;
         if let Some(k) = &self.kind {
             write!(f, " in {k}")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
     }
 }
 
@@ -40,55 +137,45 @@ pub struct Manifests {
     pub accounts: BTreeMap<String, Desired>,
 }
 
+mod account;
 mod assemble;
 pub mod contacts;
 pub mod csv_import;
 pub mod fields;
+pub mod format;
 pub mod kinds;
 pub mod raw;
+mod references;
+pub mod render;
+mod snippet;
 pub mod tree;
 
 /// Reads every `*.yaml` / `*.yml` file below `dir` (recursively, sorted, skipping names
 /// that start with `.`), and returns the desired state of each account, or every problem
-/// found, located.
+/// found, located, each with the line it points into.
 pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
     let mut files = Vec::new();
     let mut out = Vec::new();
     collect_files(dir, &mut files, &mut out);
     files.sort();
+    let mut texts = fields::Texts::new();
     // Documents are read file by file so only one file's tree is held at a time. A
-    // document without `kind` is held back: it may be the simulator seed an Account names
-    // (`provider.sim.seed`), which is not a manifest; it is reported once every Account
-    // has been seen.
+    // document without `kind` is held back: it may be a simulator seed written before
+    // seeds said `kind: SimulatorSeed`, which an Account names (`provider.sim.seed`); it
+    // is reported once every Account has been seen.
     let mut seeds: Vec<std::path::PathBuf> = Vec::new();
     let mut kindless: Vec<(std::path::PathBuf, String, tree::Node)> = Vec::new();
     let mut raw = raw::Raw::default();
     for path in &files {
-        let rel = path
-            .strip_prefix(dir)
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_else(|_| path.display().to_string());
+        let rel = relative(path, dir);
         let mut sink = fields::Sink {
             file: &rel,
             kind: None,
             out: &mut out,
+            texts: &mut texts,
         };
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                sink.format(
-                    tree::Pos { line: 1, column: 1 },
-                    format!("cannot read the file: {e}"),
-                );
-                continue;
-            }
-        };
-        let docs = match tree::parse(&text) {
-            Ok(docs) => docs,
-            Err(e) => {
-                sink.format(e.pos, format!("YAML syntax error: {}", e.message));
-                continue;
-            }
+        let Some(docs) = read_yaml(path, &mut sink) else {
+            continue;
         };
         let file = raw::FileCtx {
             rel: &rel,
@@ -113,6 +200,7 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
             file: &rel,
             kind: None,
             out: &mut out,
+            texts: &mut texts,
         };
         let file = raw::FileCtx {
             rel: &rel,
@@ -122,7 +210,11 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
         kinds::read_document(&doc, &file, &mut sink, &mut raw);
     }
     let accounts = assemble::assemble(raw, &mut out);
-    out.sort_by(|a, b| a.source.cmp(&b.source));
+    for d in &mut out {
+        snippet::attach(d, &texts);
+    }
+    out.sort_by(|a, b| a.location.cmp(&b.location));
+    out.dedup();
     if out.is_empty() {
         Ok(Manifests { accounts })
     } else {
@@ -130,16 +222,44 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
     }
 }
 
+/// `path` relative to the manifest folder, with `/` separators.
+fn relative(path: &Path, dir: &Path) -> String {
+    path.strip_prefix(dir)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|_| path.display().to_string())
+}
+
+/// Reads and parses one YAML file, keeping its text for snippets; `None` (reported) when
+/// it cannot be read or parsed.
+fn read_yaml(path: &Path, sink: &mut fields::Sink<'_>) -> Option<Vec<tree::Node>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            sink.whole_file(format!("cannot read the file: {e}"));
+            return None;
+        }
+    };
+    let parsed = tree::parse(&text);
+    sink.texts.insert(sink.file.to_string(), text);
+    match parsed {
+        Ok(docs) => Some(docs),
+        Err(e) => {
+            sink.format(e.pos, format!("YAML syntax error: {}", e.message));
+            None
+        }
+    }
+}
+
 fn collect_files(dir: &Path, files: &mut Vec<std::path::PathBuf>, out: &mut Vec<Diagnostic>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            out.push(Diagnostic {
-                source: Source::new(dir.display().to_string(), 1, 1),
-                kind: None,
-                rule: Rule::Manifest,
-                message: format!("cannot read the folder: {e}"),
-            });
+            out.push(Diagnostic::new(
+                Location::file(&dir.display().to_string()),
+                None,
+                Rule::Manifest,
+                format!("cannot read the folder: {e}"),
+            ));
             return;
         }
     };

@@ -20,6 +20,38 @@ pub struct UserFields {
     pub expires: Option<chrono::NaiveDate>,
     /// Where each custom attribute key was written (for U11 errors).
     pub attribute_pos: Vec<(String, Pos)>,
+    /// The names these fields reference (group, chat groups, custom role, manager).
+    pub refs: Vec<Reference>,
+}
+
+/// What a reference names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A user group (`group:`, `defaults.group`).
+    Group,
+    /// A chat group (`chatGroups:`, `defaults.chatGroup`).
+    ChatGroup,
+    /// A custom role (`role:`).
+    Role,
+    /// A user of the account (`manager:`, a contact owner's `user:`).
+    User,
+    /// An account to link, by its owner's or chat admin's email (O5).
+    OrgMember,
+}
+
+/// A name one manifest references and another must declare, located at the reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// What it names.
+    pub target: Target,
+    /// The name (an email, lower-cased, for users).
+    pub name: String,
+    /// The field it was written in, for messages.
+    pub field: &'static str,
+    /// Where it was written.
+    pub source: Source,
+    /// The kind of the document holding it.
+    pub kind: &'static str,
 }
 
 impl UserFields {
@@ -27,6 +59,7 @@ impl UserFields {
     pub fn over(self, under: &UserFields) -> UserFields {
         let s = self.spec;
         let u = &under.spec;
+        let refs_spec = s.clone();
         UserFields {
             spec: UserSpec {
                 first_name: s.first_name.or_else(|| u.first_name.clone()),
@@ -49,8 +82,24 @@ impl UserFields {
             } else {
                 self.attribute_pos
             },
+            refs: merge_refs(self.refs, &refs_spec, &under.refs),
         }
     }
+}
+
+/// The references of own fields, then those of the fields taken from `under` (a field
+/// set in `own`, even to an empty list, hides the defaults' references).
+fn merge_refs(own: Vec<Reference>, own_spec: &UserSpec, under: &[Reference]) -> Vec<Reference> {
+    let set = |field: &str| match field {
+        "group" => own_spec.group.is_some(),
+        "chatGroups" => own_spec.chat_groups.is_some(),
+        "role" => own_spec.role.is_some(),
+        "manager" => own_spec.manager.is_some(),
+        _ => false,
+    };
+    let mut out = own;
+    out.extend(under.iter().filter(|r| !set(r.field)).cloned());
+    out
 }
 
 /// A user as declared, with the defaults of its list.
@@ -79,11 +128,25 @@ pub struct Owned<T> {
     pub kind: &'static str,
 }
 
+/// An Account as read, with what [`super::assemble`] checks across files.
+#[derive(Debug)]
+pub struct RawAccount {
+    /// The Account.
+    pub spec: AccountSpec,
+    /// Where each declared custom attribute was written.
+    pub attribute_pos: Vec<Pos>,
+    /// The names its defaults reference (`defaults.group`, `chatGroup`, per domain).
+    pub refs: Vec<Reference>,
+}
+
 /// Everything read from the files, not yet checked across files.
 #[derive(Debug, Default)]
 pub struct Raw {
     /// Accounts.
-    pub accounts: Vec<(AccountSpec, Vec<Pos>)>,
+    pub accounts: Vec<RawAccount>,
+    /// Names referenced outside user fields (contact owners, organization members), with
+    /// the `account:` of their document.
+    pub refs: Vec<(Option<(String, Pos)>, Reference)>,
     /// Users from `User`, `Users` and `UserImport`.
     pub users: Vec<RawUser>,
     /// Groups.

@@ -34,7 +34,7 @@ fn defaults_apply_own_then_list_then_domain_then_account() {
     let d = dir(&[
         (
             "account.yaml",
-            "kind: Account\nname: acme\nowner: owner@acme.com\ndefaults:\n  userType: basic\n  group: all\n  chatGroup: general\n  domains:\n    eng.acme.com: { userType: licensed, group: eng }\n",
+            "kind: Account\nname: acme\nowner: owner@acme.com\ndefaults:\n  userType: basic\n  group: all\n  chatGroup: general\n  domains:\n    eng.acme.com: { userType: licensed, group: eng }\nexisting: { groups: [all, eng, sales, own], chatGroups: [general] }\n",
         ),
         (
             "users.yaml",

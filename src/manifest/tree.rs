@@ -149,11 +149,41 @@ impl MarkedEventReceiver for Builder {
 pub fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut b, true).map_err(|e| SyntaxError {
-        pos: Pos::from_marker(*e.marker()),
-        message: e.info().to_string(),
+    parser.load(&mut b, true).map_err(|e| {
+        let pos = Pos::from_marker(*e.marker());
+        match end_of_text(text, pos) {
+            Some(end) => SyntaxError {
+                pos: end,
+                message: format!("{} (the file ends before it is closed)", e.info()),
+            },
+            None => SyntaxError {
+                pos,
+                message: e.info().to_string(),
+            },
+        }
     })?;
     Ok(b.docs)
+}
+
+/// The parser reports an error found at the end of the stream past the last line (line
+/// 3 of a 2-line file): the true position is the end of the last line with text.
+fn end_of_text(text: &str, pos: Pos) -> Option<Pos> {
+    let lines: Vec<&str> = text.lines().collect();
+    let past_end = pos.line as usize > lines.len()
+        || (pos.line as usize == lines.len()
+            && pos.column as usize > lines[lines.len() - 1].chars().count());
+    if !past_end {
+        return None;
+    }
+    let (i, last) = lines
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, l)| !l.trim().is_empty())?;
+    Some(Pos {
+        line: i as u32 + 1,
+        column: last.trim_end().chars().count() as u32 + 1,
+    })
 }
 
 #[cfg(test)]
@@ -187,5 +217,12 @@ mod tests {
     fn syntax_errors_are_located() {
         let e = parse("a: [1, 2\nb: 3\n").expect_err("broken");
         assert!(e.pos.line >= 1);
+    }
+
+    #[test]
+    fn an_error_at_the_end_of_the_stream_points_at_the_last_line() {
+        let e = parse("kind: Account\nname: [x\n").expect_err("broken");
+        assert_eq!(e.pos, Pos { line: 2, column: 9 });
+        assert!(e.message.contains("ends before"), "{}", e.message);
     }
 }

@@ -15,6 +15,27 @@ pub enum RemoveAction {
     Delete,
 }
 
+impl RemoveAction {
+    /// Every way of leaving (the one list of them).
+    pub const ALL: [RemoveAction; 3] = [
+        RemoveAction::Disassociate,
+        RemoveAction::Deactivate,
+        RemoveAction::Delete,
+    ];
+    /// The manifest spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RemoveAction::Disassociate => "disassociate",
+            RemoveAction::Deactivate => "deactivate",
+            RemoveAction::Delete => "delete",
+        }
+    }
+    /// Parses the manifest spelling.
+    pub fn parse(s: &str) -> Option<RemoveAction> {
+        RemoveAction::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
 /// A user field, as named in `policy.userEditable` and in plan field diffs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -36,7 +57,7 @@ pub enum UserField {
 
 impl UserField {
     /// The camelCase name used in manifests and plan JSON.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             UserField::FirstName => "firstName",
             UserField::LastName => "lastName",
@@ -214,8 +235,26 @@ pub struct AccountSpec {
     pub policy: Policy,
     /// Daemon resync cron (with seconds).
     pub resync: Option<String>,
+    /// What the manifests reference but roster does not manage (`existing:`).
+    pub existing: Existing,
     /// Where the Account was declared.
     pub source: Source,
+}
+
+/// `existing:` of an Account: groups, chat groups, roles and users that manifests
+/// reference (a user's group, a manager, a contact owner) but roster does not manage.
+/// The loader accepts a reference to them without a declaration; `plan` checks against
+/// the refresh that each is on the account, before any change waits on it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Existing {
+    /// User groups, by name, with where each was listed.
+    pub groups: BTreeMap<String, Source>,
+    /// Chat groups, by name.
+    pub chat_groups: BTreeMap<String, Source>,
+    /// Custom roles, by name.
+    pub roles: BTreeMap<String, Source>,
+    /// Users (managers, contact owners), by email.
+    pub users: BTreeMap<Email, Source>,
 }
 
 /// A user group declared in a manifest.

@@ -15,8 +15,10 @@ pub enum UserType {
 }
 
 impl UserType {
+    /// Every user type, in the order messages list them (the one list of them).
+    pub const ALL: [UserType; 3] = [UserType::Basic, UserType::Licensed, UserType::OnPrem];
     /// The manifest spelling.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             UserType::Basic => "basic",
             UserType::Licensed => "licensed",
@@ -25,12 +27,7 @@ impl UserType {
     }
     /// Parses the manifest spelling.
     pub fn parse(s: &str) -> Option<UserType> {
-        match s {
-            "basic" => Some(UserType::Basic),
-            "licensed" => Some(UserType::Licensed),
-            "on-prem" => Some(UserType::OnPrem),
-            _ => None,
-        }
+        UserType::ALL.into_iter().find(|t| t.as_str() == s)
     }
     /// Zoom's numeric `type`.
     pub fn zoom_code(self) -> u8 {
@@ -62,8 +59,10 @@ pub enum Addon {
 }
 
 impl Addon {
+    /// Every add-on (the one list of them).
+    pub const ALL: [Addon; 2] = [Addon::LargeMeeting, Addon::Webinar];
     /// The manifest spelling.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Addon::LargeMeeting => "large-meeting",
             Addon::Webinar => "webinar",
@@ -71,11 +70,7 @@ impl Addon {
     }
     /// Parses the manifest spelling.
     pub fn parse(s: &str) -> Option<Addon> {
-        match s {
-            "large-meeting" => Some(Addon::LargeMeeting),
-            "webinar" => Some(Addon::Webinar),
-            _ => None,
-        }
+        Addon::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 
@@ -128,6 +123,27 @@ pub enum DesiredStatus {
     Deactivated,
     /// Must not be in the account: removed with `policy.removeAction`.
     Absent,
+}
+
+impl DesiredStatus {
+    /// Every status a manifest may ask for (the one list of them).
+    pub const ALL: [DesiredStatus; 3] = [
+        DesiredStatus::Active,
+        DesiredStatus::Deactivated,
+        DesiredStatus::Absent,
+    ];
+    /// The manifest spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DesiredStatus::Active => "active",
+            DesiredStatus::Deactivated => "deactivated",
+            DesiredStatus::Absent => "absent",
+        }
+    }
+    /// Parses the manifest spelling.
+    pub fn parse(s: &str) -> Option<DesiredStatus> {
+        DesiredStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
 }
 
 /// A user's status as the account reports it.

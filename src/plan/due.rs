@@ -96,6 +96,7 @@ mod tests {
                     ..Policy::default()
                 },
                 resync: None,
+                existing: Default::default(),
                 source: Source::new("account.yaml", 1, 1),
             },
             users: users

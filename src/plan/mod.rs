@@ -6,6 +6,7 @@ mod change;
 mod contacts;
 mod context;
 mod due;
+mod existing;
 mod field;
 mod objects;
 mod org;
@@ -68,6 +69,7 @@ pub fn plan(
             ),
         );
     }
+    existing::check_existing(&mut cx);
     objects::plan_containers(&mut cx);
     org::plan_organization(&mut cx);
     let mut pools = seats::Pools::new(&cx);

@@ -15,12 +15,17 @@ fn sign_char(s: Sign) -> char {
     }
 }
 
-fn colour(s: Sign) -> &'static str {
+/// The sign and action of a change line, coloured by sign when `color` (owo-colors).
+fn styled_head(s: Sign, head: &str, color: bool) -> String {
+    use owo_colors::OwoColorize;
+    if !color {
+        return head.to_string();
+    }
     match s {
-        Sign::Add => "\x1b[32m",
-        Sign::Change => "\x1b[33m",
-        Sign::Remove => "\x1b[31m",
-        Sign::Resend => "\x1b[36m",
+        Sign::Add => head.green().to_string(),
+        Sign::Change => head.yellow().to_string(),
+        Sign::Remove => head.red().to_string(),
+        Sign::Resend => head.cyan().to_string(),
     }
 }
 
@@ -31,9 +36,24 @@ fn value(v: &Value) -> String {
     }
 }
 
-/// The summary line.
+/// The summary line. A plan with errors applies nothing, so it never says "No changes"
+/// nor counts changes as if they would be made.
 pub fn summary_line(plan: &Plan) -> String {
-    if plan.changes.is_empty() {
+    if !plan.errors.is_empty() {
+        let s = plan.summary();
+        let pending = if plan.changes.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Once they are fixed it would add {}, change {}, remove {}.",
+                s.add, s.change, s.remove
+            )
+        };
+        format!(
+            "Plan refused: {} error(s), nothing will be applied.{pending}",
+            plan.errors.len()
+        )
+    } else if plan.changes.is_empty() {
         "No changes. The account matches the manifests.".into()
     } else {
         let s = plan.summary();
@@ -47,7 +67,6 @@ pub fn summary_line(plan: &Plan) -> String {
 /// The text form. `color` adds ANSI colours (only on a terminal, never with NO_COLOR).
 pub fn text(plan: &Plan, color: bool) -> String {
     let mut out = String::new();
-    let reset = if color { "\x1b[0m" } else { "" };
     if !plan.changes.is_empty() {
         let _ = writeln!(
             out,
@@ -57,19 +76,9 @@ pub fn text(plan: &Plan, color: bool) -> String {
     }
     for c in &plan.changes {
         let sign = c.action.sign();
-        let (on, off) = if color {
-            (colour(sign), reset)
-        } else {
-            ("", "")
-        };
         let rule = c.rule.map(|r| format!(" [{r}]")).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {on}{} {} {}{off}{rule}",
-            sign_char(sign),
-            c.action.as_str(),
-            c.target
-        );
+        let head = format!("{} {} {}", sign_char(sign), c.action.as_str(), c.target);
+        let _ = writeln!(out, "  {}{rule}", styled_head(sign, &head, color));
         let _ = writeln!(out, "      {}", c.reason);
         for (name, f) in &c.fields {
             let _ = writeln!(out, "      {name}: {} -> {}", value(&f.from), value(&f.to));

@@ -26,6 +26,7 @@ fn account() -> AccountSpec {
         seats: Seats::default(),
         policy: Policy::default(),
         resync: None,
+        existing: Default::default(),
         source: Source::new("account.yaml", 1, 1),
     }
 }

@@ -167,7 +167,7 @@ fn a_broken_revision_keeps_the_last_good_state_and_shows_the_error() {
     let s = d.status();
     let diags = s["manifests"]["error"]["diagnostics"].to_string();
     assert!(
-        diags.contains("groups.yaml:3:1: error[Manifest]: YAML syntax error"),
+        diags.contains("groups.yaml:2:16: error[Manifest]: YAML syntax error"),
         "{diags}"
     );
     let (_, metrics) = d.get("/metrics");

@@ -5,6 +5,7 @@ mod apply;
 mod architecture;
 mod contract;
 mod daemon;
+mod diagnostics;
 mod example;
 mod harness;
 mod org;

@@ -27,6 +27,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// File name of the simulated cloud under the state folder.
 pub const STATE_FILE: &str = "sim.json";
 
+/// The `kind` a seed file may carry (docs/simulator.md): the manifest loader skips
+/// documents of this kind whatever the provider.
+pub const SEED_KIND: &str = "SimulatorSeed";
+
 /// Reads and writes the cloud file. Writes go to a temporary file renamed over the old
 /// one, so a process killed mid-write leaves the previous state whole.
 #[derive(Debug, Clone)]
@@ -83,8 +87,21 @@ impl CloudFile {
 pub fn read_seed(path: &Path) -> Result<Cloud, ProviderError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ProviderError::Config(format!("seed {}: {e}", path.display())))?;
-    let mut cloud: Cloud = serde_yaml::from_str(&text)
-        .map_err(|e| ProviderError::Config(format!("seed {}: {e}", path.display())))?;
+    let bad = |e: String| ProviderError::Config(format!("seed {}: {e}", path.display()));
+    let mut value: serde_yaml::Value =
+        serde_yaml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    // A seed kept beside the manifests says `kind: SimulatorSeed`, so that the manifest
+    // loader never reads it as a manifest; the simulator needs no kind.
+    if let Some(map) = value.as_mapping_mut()
+        && let Some(kind) = map.remove("kind")
+        && kind.as_str() != Some(SEED_KIND)
+    {
+        return Err(bad(format!(
+            "`kind: {}` is not a simulator seed (`kind: {SEED_KIND}`)",
+            kind.as_str().unwrap_or("?")
+        )));
+    }
+    let mut cloud: Cloud = serde_yaml::from_value(value).map_err(|e| bad(e.to_string()))?;
     for a in &cloud.accounts {
         if a.custom_attributes.len() > engine::MAX_CUSTOM_ATTRIBUTES {
             return Err(ProviderError::Config(format!(

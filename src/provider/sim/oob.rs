@@ -151,16 +151,10 @@ pub fn advance_clock(cloud: &mut Cloud, by: &str) -> Result<(), ProviderError> {
     Ok(())
 }
 
+/// `+31d`, `+12h`, `+90m`, `+1h 30m` (humantime's units after the `+`).
 fn parse_offset(s: &str) -> Option<chrono::Duration> {
-    let s = s.strip_prefix('+')?;
-    let (n, unit) = s.split_at(s.len().checked_sub(1)?);
-    let n: i64 = n.parse().ok()?;
-    match unit {
-        "d" => Some(chrono::Duration::days(n)),
-        "h" => Some(chrono::Duration::hours(n)),
-        "m" => Some(chrono::Duration::minutes(n)),
-        _ => None,
-    }
+    let d = humantime::parse_duration(s.strip_prefix('+')?.trim()).ok()?;
+    chrono::Duration::from_std(d).ok()
 }
 
 /// Adds an individual Zoom user (one who belongs to no account), so that adding their
