@@ -297,12 +297,16 @@ async fn resolve_interrupted(
         let (outcome, message) = if plan.changes.iter().any(|c| &c.id == change_id) {
             (
                 Outcome::Failed,
-                format!("interrupted before its outcome was known; not done: run {run_id} found the account without it and sends it again"),
+                format!(
+                    "interrupted before its outcome was known; not done: run {run_id} found the account without it and sends it again"
+                ),
             )
         } else {
             (
                 Outcome::Done,
-                format!("interrupted before its outcome was known; found done: run {run_id} re-read the account and had nothing left to do for it"),
+                format!(
+                    "interrupted before its outcome was known; found done: run {run_id} re-read the account and had nothing left to do for it"
+                ),
             )
         };
         tracing::info!(run = old_run, change = %change_id, outcome = outcome.as_str(), "closed a change left in flight by an interrupted run");

@@ -298,7 +298,10 @@ fn journal_has_no_open_row(ws: &Workspace) {
                 .is_some_and(|m| m.starts_with("interrupted before its outcome was known"))
         })
         .count();
-    assert!(closed >= 1, "the killed run's in-flight row is resolved: {journal:?}");
+    assert!(
+        closed >= 1,
+        "the killed run's in-flight row is resolved: {journal:?}"
+    );
 }
 
 #[test]
