@@ -167,3 +167,40 @@ fn the_reconcile_loop_keeps_every_invariant_under_random_steps() {
         world::STATS.line()
     );
 }
+
+/// Replays a fixed sequence (a shrunk failure kept as a regression).
+fn replay(steps: Vec<Step>) {
+    let mut manifest = Manifest {
+        wants: vec![Want::NotListed; POOL],
+        depts: vec![0; POOL],
+    };
+    let mut world = World::new(&manifest);
+    for step in steps {
+        manifest = Model::apply(manifest, &step);
+        world.step(&manifest, step);
+        world.check();
+    }
+    Simulation::teardown(world, manifest);
+}
+
+/// Found by the 10,000-case run: a user deactivated out of band whose licence seat was
+/// taken meanwhile, and whom the manifest now wants basic, must be made basic before it is
+/// activated (activating a licensed user needs a free seat, U2).
+#[test]
+fn regression_reactivating_a_user_made_basic_when_the_seats_are_full() {
+    let edit = |user, want| Step::Edit {
+        user,
+        want,
+        dept: 0,
+    };
+    replay(vec![
+        edit(2, Want::Licensed),
+        edit(3, Want::Licensed),
+        edit(4, Want::Licensed),
+        edit(0, Want::Absent),
+        Step::Apply { crash: None },
+        edit(0, Want::Licensed),
+        Step::OutOfBand { user: 1, edit: 1 },
+        edit(1, Want::Basic),
+    ]);
+}

@@ -425,6 +425,23 @@ impl World {
                 );
             }
         }
+        if std::env::var_os("SIM_DEBUG").is_some() {
+            eprintln!(
+                "plan {:?} errors {:?}\n  -> {result:?}",
+                prepared
+                    .plan
+                    .changes
+                    .iter()
+                    .map(|c| c.id.to_string())
+                    .collect::<Vec<_>>(),
+                prepared
+                    .plan
+                    .errors
+                    .iter()
+                    .map(|e| &e.message)
+                    .collect::<Vec<_>>(),
+            );
+        }
         match result {
             Ok(_) => {
                 STATS.finished.fetch_add(1, Relaxed);
