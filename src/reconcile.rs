@@ -143,9 +143,6 @@ async fn fill_unobserved(
 ) -> Result<(), ProviderError> {
     let mut to_read = Vec::new();
     for (email, ou) in observed.users.iter_mut() {
-        if ou.status == ObservedStatus::Pending {
-            continue;
-        }
         let before = last.users.get(email);
         let wanted = desired.users.get(email);
         let mut read = false;
@@ -155,7 +152,9 @@ async fn fill_unobserved(
                 None => read |= wanted.is_some_and(|d| names(&d.spec, *f)),
             }
         }
-        if read {
+        // A pending user has no id to read its details with: a field roster never set on
+        // it is set once (its profile can be edited, issue 19 item 10).
+        if read && ou.status != ObservedStatus::Pending {
             to_read.push(email.clone());
         }
     }

@@ -141,13 +141,26 @@ impl SqliteStore {
     }
 
     fn init(mut conn: Connection) -> Result<SqliteStore, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(db)?;
-        migrate(&mut conn)?;
+        use backon::BlockingRetryable;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
+        // Two processes opening a new state folder at once both switch it to WAL and
+        // migrate it: the one that finds the database busy tries again, so neither says
+        // "database is locked" (issue 19).
+        (|| -> Result<(), rusqlite::Error> {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")
+        })
+        .retry(busy_policy())
+        .sleep(std::thread::sleep)
+        .when(is_busy)
+        .call()
+        .map_err(db)?;
+        (|| migrate(&mut conn))
+            .retry(busy_policy())
+            .sleep(std::thread::sleep)
+            .when(|e| matches!(e, Busy::Yes(_)))
+            .call()
+            .map_err(Busy::into_error)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -185,39 +198,180 @@ impl SqliteStore {
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db)?;
+/// How long one statement waits for another process's write to end.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Further attempts when the database stays busy past [`BUSY_TIMEOUT`].
+fn busy_policy() -> backon::ExponentialBuilder {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(std::time::Duration::from_millis(50))
+        .with_jitter()
+        .with_max_times(6)
+}
+
+/// SQLite's "database is locked" (another connection writes).
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// A store error that may be SQLite's busy answer, worth another attempt.
+enum Busy {
+    /// The database was busy.
+    Yes(rusqlite::Error),
+    /// Anything else.
+    No(StoreError),
+}
+
+impl Busy {
+    fn into_error(self) -> StoreError {
+        match self {
+            Busy::Yes(e) => db(e),
+            Busy::No(e) => e,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Busy {
+    fn from(e: rusqlite::Error) -> Busy {
+        if is_busy(&e) {
+            Busy::Yes(e)
+        } else {
+            Busy::No(db(e))
+        }
+    }
+}
+
+impl From<StoreError> for Busy {
+    fn from(e: StoreError) -> Busy {
+        Busy::No(e)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), Busy> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
         [],
     )
-    .map_err(db)?;
+    .map_err(Busy::from)?;
     let version: i64 = tx
         .query_row(
             "SELECT COALESCE(MAX(version), 0) FROM schema_version",
             [],
             |r| r.get(0),
         )
-        .map_err(db)?;
+        .map_err(Busy::from)?;
     let supported = MIGRATIONS.len() as i64;
     if version > supported {
-        return Err(StoreError::TooNew {
+        return Err(Busy::No(StoreError::TooNew {
             found: version,
             supported,
-        });
+        }));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        tx.execute_batch(sql).map_err(db)?;
-        tx.execute("DELETE FROM schema_version", []).map_err(db)?;
+        tx.execute_batch(sql).map_err(Busy::from)?;
+        tx.execute("DELETE FROM schema_version", [])
+            .map_err(Busy::from)?;
         tx.execute(
             "INSERT INTO schema_version (version) VALUES (?1)",
             params![i as i64 + 1],
         )
-        .map_err(db)?;
+        .map_err(Busy::from)?;
     }
-    tx.commit().map_err(db)
+    Ok(tx.commit()?)
+}
+
+/// The [`StoreError::Locked`] of a lease another live process holds on `account`, if any:
+/// a released or expired lease, or one whose process is gone (same host), is free.
+fn lease_holder(
+    c: &Connection,
+    account: &str,
+    now: Timestamp,
+    host: &str,
+) -> Result<Option<StoreError>, StoreError> {
+    let row: Option<(String, i64, String, String, String, i64)> = c
+        .query_row(
+            "SELECT holder, pid, host, acquired_at, expires_at, released FROM leases WHERE account = ?1",
+            params![account],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .optional()
+        .map_err(db)?;
+    let Some((h, p, ho, acquired, exp, released)) = row else {
+        return Ok(None);
+    };
+    let free = released != 0 || parse_time(&exp)? < now || (ho == host && !pid_alive(p));
+    if free {
+        return Ok(None);
+    }
+    // `roster apply` names its pid in the holder already.
+    let holder = if h.contains(&format!("pid {p}")) {
+        format!("{h} on host {ho}")
+    } else {
+        format!("{h} on host {ho} (pid {p})")
+    };
+    Ok(Some(StoreError::Locked {
+        account: account.to_string(),
+        holder,
+        since: parse_time(&acquired)?,
+    }))
+}
+
+/// Takes the lease inside the granted write transaction `tx`, unless a live holder has it.
+fn take_lease(
+    tx: rusqlite::Transaction<'_>,
+    account: &str,
+    holder: &str,
+    pid: i64,
+    host: &str,
+    now: Timestamp,
+    expires: Timestamp,
+) -> Result<Lease, StoreError> {
+    if let Some(held) = lease_holder(&tx, account, now, host)? {
+        return Err(held);
+    }
+    let token: i64 = tx
+        .query_row(
+            "SELECT token FROM leases WHERE account = ?1",
+            params![account],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?
+        .map_or(1, |t: i64| t + 1);
+    tx.execute(
+        "INSERT INTO leases (account, holder, pid, host, token, acquired_at, expires_at, released) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)
+         ON CONFLICT(account) DO UPDATE SET holder = excluded.holder, pid = excluded.pid, host = excluded.host, token = excluded.token,
+           acquired_at = excluded.acquired_at, expires_at = excluded.expires_at, released = 0",
+        params![account, holder, pid, host, token, now.to_rfc3339(), expires.to_rfc3339()],
+    )
+    .map_err(db)?;
+    tx.commit().map_err(db)?;
+    Ok(Lease {
+        account: account.to_string(),
+        holder: holder.to_string(),
+        token,
+    })
+}
+
+/// The error of a write lock not granted: who holds the lease when SQLite was busy.
+fn busy_lease(
+    c: &Connection,
+    account: &str,
+    now: Timestamp,
+    host: &str,
+    e: rusqlite::Error,
+) -> StoreError {
+    if !is_busy(&e) {
+        return db(e);
+    }
+    match lease_holder(c, account, now, host) {
+        Ok(Some(held)) => held,
+        Ok(None) | Err(_) => db(e),
+    }
 }
 
 /// Fencing: the account's current lease must still be `lease`.
@@ -504,38 +658,17 @@ impl Store for SqliteStore {
         let host = hostname();
         let pid = i64::from(std::process::id());
         self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
-            let row: Option<(String, i64, String, i64, String, String, i64)> = tx
-                .query_row(
-                    "SELECT holder, pid, host, token, acquired_at, expires_at, released FROM leases WHERE account = ?1",
-                    params![account],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-                )
-                .optional()
-                .map_err(db)?;
-            let token = match row {
-                None => 1,
-                Some((h, p, ho, token, acquired, exp, released)) => {
-                    let free = released != 0 || parse_time(&exp)? < now || (ho == host && !pid_alive(p));
-                    if !free {
-                        return Err(StoreError::Locked {
-                            account: account.to_string(),
-                            holder: format!("{h} on host {ho} (pid {p})"),
-                            since: parse_time(&acquired)?,
-                        });
-                    }
-                    token + 1
-                }
+            // The loser of a race learns who holds the lock from a read (never blocked under
+            // WAL) before it asks for the write lock, and again if that stays busy: it is
+            // told "locked by …", never "database is locked" (issue 19).
+            if let Some(held) = lease_holder(c, account, now, &host)? {
+                return Err(held);
+            }
+            let refused = match c.transaction_with_behavior(TransactionBehavior::Immediate) {
+                Ok(tx) => return take_lease(tx, account, holder, pid, &host, now, expires),
+                Err(e) => e,
             };
-            tx.execute(
-                "INSERT INTO leases (account, holder, pid, host, token, acquired_at, expires_at, released) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)
-                 ON CONFLICT(account) DO UPDATE SET holder = excluded.holder, pid = excluded.pid, host = excluded.host, token = excluded.token,
-                   acquired_at = excluded.acquired_at, expires_at = excluded.expires_at, released = 0",
-                params![account, holder, pid, host, token, now.to_rfc3339(), expires.to_rfc3339()],
-            )
-            .map_err(db)?;
-            tx.commit().map_err(db)?;
-            Ok(Lease { account: account.to_string(), holder: holder.to_string(), token })
+            Err(busy_lease(c, account, now, &host, refused))
         })
     }
 

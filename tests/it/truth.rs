@@ -201,3 +201,68 @@ fn the_loser_of_a_race_between_two_applies_is_told_who_holds_the_lock() {
         }
     }
 }
+
+/// Item 10: a pending user's profile is set (Zoom's `PATCH /users/{userId}` takes the
+/// email of a user without an id), while its group waits for the acceptance; once set,
+/// the next plan is empty, on both providers.
+fn pending_profile_is_set(run: &dyn Fn(&[&str]) -> Run, ws: &Workspace) {
+    ws.write(
+        "users.yaml",
+        &format!("{OWNER}---\nkind: User\nemail: pat@acme.com\nfirstName: Pat\n"),
+    );
+    run(&["apply", "--auto-approve"]).expect_code(0);
+    ws.write(
+        "users.yaml",
+        &format!(
+            "{OWNER}---\nkind: User\nemail: pat@acme.com\nfirstName: Patricia\ndepartment: Sales\ngroup: staff\n"
+        ),
+    );
+    let plan = run(&["plan"]);
+    assert!(
+        plan.stdout.contains("update_user user/pat@acme.com")
+            && plan.stdout.contains("\"Sales\"")
+            && plan
+                .stdout
+                .contains("group staff wait until the invitation is accepted"),
+        "{}",
+        plan.stdout
+    );
+    run(&["apply", "--auto-approve"]).expect_code(0);
+    let again = run(&["plan"]);
+    assert!(
+        !again.stdout.contains("update_user"),
+        "the profile stays set: {}",
+        again.stdout
+    );
+}
+
+#[test]
+fn a_pending_users_profile_is_set_on_the_simulator() {
+    let ws = Workspace::empty();
+    ws.write("seed.yaml", SEED);
+    ws.write(
+        "account.yaml",
+        "kind: Account\nname: acme\nowner: owner@acme.com\nprovider: { sim: { seed: seed.yaml } }\n---\nkind: Group\nname: staff\n",
+    );
+    pending_profile_is_set(&|args| ws.run(args), &ws);
+    let u = ws.sim_show().to_string();
+    assert!(u.contains("Patricia") && u.contains("Sales"), "{u}");
+}
+
+#[test]
+fn a_pending_users_profile_is_set_on_zoom() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let seed = tmp.path().join("seed.yaml");
+    std::fs::write(&seed, SEED).expect("seed");
+    let server = Server::start(&tmp.path().join("server"), &seed, &[]);
+    let ws = Workspace::empty();
+    let url = &server.url;
+    ws.write(
+        "account.yaml",
+        &format!(
+            "{}---\nkind: Group\nname: staff\n",
+            zoom_account(&format!("{url}/v2"), &format!("{url}/oauth/token"))
+        ),
+    );
+    pending_profile_is_set(&|args| on_zoom(&ws, args), &ws);
+}

@@ -44,6 +44,10 @@ pub(super) fn add_user(cx: &mut Ctx<'_>, pools: &mut Pools, du: &DesiredUser, ta
     if !waiting.is_empty() {
         cx.wait(target, format!("{} wait until the invitation is accepted (pending users hold no group, role or add-on)", waiting.join(", ")));
     }
+    let later = profile_after_create(du);
+    if !later.is_empty() {
+        cx.wait(target, format!("{} set on the next run, once Zoom holds the pending user (a create carries names only; a pending user's profile can be edited)", later.join(", ")));
+    }
 }
 
 /// A new user's change: action, rule, reason and operation.
@@ -127,6 +131,30 @@ fn create_or_invite(
     (Action::InviteUser, Rule::U5, reason, op)
 }
 
+/// The profile fields of a new user that its create cannot carry (it takes names only):
+/// set on the next run, once Zoom holds the pending user (issue 19, item 10).
+fn profile_after_create(du: &DesiredUser) -> Vec<String> {
+    let s = &du.spec;
+    let mut out = Vec::new();
+    let profile = [
+        (UserField::Department, &s.department),
+        (UserField::JobTitle, &s.job_title),
+        (UserField::Location, &s.location),
+    ];
+    for (f, v) in profile {
+        if v.as_ref().is_some_and(|v| !v.is_empty()) {
+            out.push(f.as_str().to_string());
+        }
+    }
+    if s.manager.is_some() {
+        out.push(UserField::Manager.as_str().into());
+    }
+    if s.custom_attributes.as_ref().is_some_and(|m| !m.is_empty()) {
+        out.push(UserField::CustomAttributes.as_str().into());
+    }
+    out
+}
+
 /// The fields of a desired user that a pending (or new) user cannot take yet.
 pub(super) fn pending_fields(
     cx: &Ctx<'_>,
@@ -162,22 +190,6 @@ pub(super) fn pending_fields(
             a.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }
-    let profile = [
-        (UserField::Department, &s.department),
-        (UserField::JobTitle, &s.job_title),
-        (UserField::Location, &s.location),
-    ];
-    for (f, v) in profile {
-        if v.as_ref().is_some_and(|v| !v.is_empty()) {
-            out.push(f.as_str().to_string());
-        }
-    }
-    if s.manager.is_some() {
-        out.push(UserField::Manager.as_str().into());
-    }
-    if s.custom_attributes.as_ref().is_some_and(|m| !m.is_empty()) {
-        out.push(UserField::CustomAttributes.as_str().into());
-    }
     let _ = cx;
     out
 }
@@ -202,7 +214,24 @@ pub(super) fn pending_user(
     {
         return;
     }
+    pending_profile(cx, du, ou, target);
     note_pending_waits(cx, du, ou, target);
+}
+
+/// A pending user's profile (names, department, job title, location, manager, custom
+/// attributes) is edited like an active user's: Zoom's `PATCH /users/{userId}` takes an
+/// email for a user without an id and refuses no pending user (issue 19, item 10). Only
+/// groups, roles, chat groups and add-ons wait for the acceptance.
+fn pending_profile(cx: &mut Ctx<'_>, du: &DesiredUser, ou: &ObservedUser, target: &ObjectRef) {
+    let last = cx.l.users.get(&du.email).unwrap_or(&super::NOTHING_SET);
+    let edit = super::Edit {
+        du,
+        ou,
+        last,
+        target,
+        src: format!("declared in {}", du.source),
+    };
+    super::profile::edit_profile(cx, &edit);
 }
 
 /// U8: the resend itself, with the type the manifest asks for (the seat follows); `false`
