@@ -10,7 +10,7 @@ use crate::model::{
 use crate::plan::{self, Plan, PlanOptions};
 
 use crate::provider::{Provider, ProviderError};
-use crate::store::{Lease, Store, StoreError};
+use crate::store::{Lease, Outcome, Store, StoreError};
 
 pub mod fold;
 
@@ -263,6 +263,7 @@ pub async fn execute(
     if !p.errors.is_empty() {
         return Err(ApplyError::PlanHasErrors(p.errors.len()).into());
     }
+    resolve_interrupted(p, store, lease, run_id).await?;
     if p.changes.is_empty() {
         if p.next_last_applied != prepared.last {
             store.save_last_applied(lease, &p.next_last_applied).await?;
@@ -272,6 +273,48 @@ pub async fn execute(
     Ok(Some(
         apply::apply(p, &prepared.last, provider, store, lease, run_id, config).await?,
     ))
+}
+
+/// Closes the journal rows an interrupted run left `started` (issue 19, item 7), so the
+/// audit trail says what became of each. The plan was made against a fresh read of the
+/// account: a change it no longer holds is found done; one it still holds is not done (and
+/// this run sends it again under its own row). Change ids are stable across runs.
+async fn resolve_interrupted(
+    plan: &Plan,
+    store: &dyn Store,
+    lease: &Lease,
+    run_id: &str,
+) -> Result<(), StoreError> {
+    let journal = store.journal(&lease.account).await?;
+    let mut open: Vec<_> = journal
+        .iter()
+        .filter(|j| j.outcome == Outcome::Started && j.run_id != run_id)
+        .map(|j| (j.run_id.as_str(), &j.change_id))
+        .collect();
+    open.sort();
+    open.dedup();
+    for (old_run, change_id) in open {
+        let (outcome, message) = if plan.changes.iter().any(|c| &c.id == change_id) {
+            (
+                Outcome::Failed,
+                format!(
+                    "interrupted before its outcome was known; not done: run {run_id} found the account without it and sends it again"
+                ),
+            )
+        } else {
+            (
+                Outcome::Done,
+                format!(
+                    "interrupted before its outcome was known; found done: run {run_id} re-read the account and had nothing left to do for it"
+                ),
+            )
+        };
+        tracing::info!(run = old_run, change = %change_id, outcome = outcome.as_str(), "closed a change left in flight by an interrupted run");
+        store
+            .journal_finish(lease, old_run, change_id, outcome, Some(&message))
+            .await?;
+    }
+    Ok(())
 }
 
 /// A fresh run id for the journal: time and process.

@@ -188,7 +188,7 @@ pub fn read_personal(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &
                 .strip_prefix(file.root)
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
                 .unwrap_or_else(|_| rel.clone());
-            match std::fs::read_to_string(&path) {
+            match super::read_text(&path) {
                 Ok(text) => {
                     let mut csv_sink = sink.other_file(&shown, "PersonalContacts", &text);
                     parse_csv(&text, &mut csv_sink)

@@ -114,7 +114,7 @@ pub fn read_import(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mu
         .strip_prefix(normalize(file.root))
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_else(|_| path.display().to_string());
-    let text = match std::fs::read_to_string(&path) {
+    let text = match super::read_text(&path) {
         Ok(t) => t,
         Err(e) => {
             sink.format(pos, format!("cannot read {shown}: {e}"));

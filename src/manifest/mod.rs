@@ -222,6 +222,34 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
     }
 }
 
+/// The largest manifest or CSV file read (16 MiB): a company of 100,000 users fits in a
+/// few MiB, and a larger file is refused before it is read whole, so memory stays bounded.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a manifest or CSV file as UTF-8, refusing files over [`MAX_FILE_BYTES`] without
+/// reading more than that.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "the file is larger than {} MiB, the most roster reads from one manifest or CSV file",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
 /// `path` relative to the manifest folder, with `/` separators.
 fn relative(path: &Path, dir: &Path) -> String {
     path.strip_prefix(dir)
@@ -232,7 +260,7 @@ fn relative(path: &Path, dir: &Path) -> String {
 /// Reads and parses one YAML file, keeping its text for snippets; `None` (reported) when
 /// it cannot be read or parsed.
 fn read_yaml(path: &Path, sink: &mut fields::Sink<'_>) -> Option<Vec<tree::Node>> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text(path) {
         Ok(t) => t,
         Err(e) => {
             sink.whole_file(format!("cannot read the file: {e}"));

@@ -279,6 +279,31 @@ fn max_removals_refuses_then_allow_removals_lets_it_through() {
     ws.run(&["plan", "--detailed-exitcode"]).expect_code(0);
 }
 
+/// Issue 19, item 7: after the rerun, no journal row of any run is left `started`, and the
+/// interrupted run's rows say whether their change was found done or not done.
+fn journal_has_no_open_row(ws: &Workspace) {
+    use roster::store::{Outcome, Store};
+    let store = roster::store::sqlite::SqliteStore::open(&ws.state).expect("store");
+    let journal = futures::executor::block_on(store.journal("acme")).expect("journal");
+    let open: Vec<_> = journal
+        .iter()
+        .filter(|j| j.outcome == Outcome::Started)
+        .collect();
+    assert!(open.is_empty(), "rows left started: {open:?}");
+    let closed = journal
+        .iter()
+        .filter(|j| {
+            j.message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("interrupted before its outcome was known"))
+        })
+        .count();
+    assert!(
+        closed >= 1,
+        "the killed run's in-flight row is resolved: {journal:?}"
+    );
+}
+
 #[test]
 fn kill_9_during_apply_then_rerun_converges_without_duplicate_invitations() {
     let ws = small();
@@ -322,6 +347,7 @@ fn kill_9_during_apply_then_rerun_converges_without_duplicate_invitations() {
         rerun.stderr
     );
     ws.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+    journal_has_no_open_row(&ws);
     let sim = ws.sim_show();
     let log = sim["log"].as_array().expect("log");
     for e in &newcomers {

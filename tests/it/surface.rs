@@ -251,14 +251,18 @@ fn a_replayed_webhook_and_a_50_mb_body_are_refused_and_counted_by_reason() {
     assert_eq!(big.code, 413, "{big:?}");
     let (code, _) = d.post("/webhooks/zoom", &headers, b"x");
     assert_eq!(code, 401, "a changed body breaks the signature");
+    let unsigned = [("content-type", "application/json")];
+    let (code, text) = d.post("/webhooks/zoom", &unsigned, body);
+    assert_eq!(code, 401, "missing signature headers: {text}");
 
     let m = metrics(&d);
     assert_eq!(refusals(&m, "/webhooks/zoom", "replayed"), 1, "{m}");
     assert_eq!(refusals(&m, "/webhooks/zoom", "body_too_large"), 1, "{m}");
     assert_eq!(refusals(&m, "/webhooks/zoom", "bad_signature"), 1, "{m}");
+    assert_eq!(refusals(&m, "/webhooks/zoom", "missing_header"), 1, "{m}");
     assert_eq!(
         sample(&m, "roster_webhooks_total{result=\"refused\"}").as_deref(),
-        Some("3")
+        Some("4")
     );
     assert_eq!(
         sample(&m, "roster_webhooks_total{result=\"accepted\"}").as_deref(),

@@ -270,14 +270,19 @@ pub(super) fn note_pending_waits(
     }
 }
 
+/// A deactivated user the manifests declare: reactivated when declared active. A
+/// deactivated user holds no licence (Pools::new), so reactivating a licensed one takes a
+/// licence seat back (U2: Zoom answers 3412 when none is free); found by the simulation
+/// of issue 17, where such a plan was accepted and refused by Zoom on every run.
 pub(super) fn inactive_user(
     cx: &mut Ctx<'_>,
+    pools: &mut Pools,
     du: &DesiredUser,
     ou: &ObservedUser,
     target: &ObjectRef,
 ) {
     if du.status == DesiredStatus::Active {
-        cx.push(
+        let id = cx.push(
             NewChange::new(
                 Phase::Add,
                 Action::ActivateUser,
@@ -293,6 +298,9 @@ pub(super) fn inactive_user(
             .rule(Rule::U13)
             .field("status", json("deactivated"), json("active")),
         );
+        if ou.spec.user_type == Some(UserType::Licensed) {
+            pools.consume_licence(id, du.source.clone(), target);
+        }
     }
     let differs = differing_fields(du, ou);
     if !differs.is_empty() {

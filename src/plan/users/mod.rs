@@ -112,7 +112,7 @@ fn plan_declared(cx: &mut Ctx<'_>, pools: &mut Pools, du: &DesiredUser, ou: Opti
         None => add_user(cx, pools, du, &target),
         Some(ou) => match ou.status {
             ObservedStatus::Pending => pending_user(cx, pools, du, ou, &target),
-            ObservedStatus::Inactive => inactive_user(cx, du, ou, &target),
+            ObservedStatus::Inactive => inactive_user(cx, pools, du, ou, &target),
             ObservedStatus::Active if du.status == DesiredStatus::Deactivated => {
                 deactivate(
                     cx,
