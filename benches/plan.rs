@@ -108,6 +108,7 @@ fn observed_from(d: &Desired, changed_every: Option<usize>) -> Observed {
             .collect(),
         expired_invitations: BTreeMap::new(),
         existing_elsewhere: BTreeMap::new(),
+        unread_lookups: BTreeMap::new(),
         organization: Default::default(),
         external_contacts: None,
         personal_contacts: BTreeMap::new(),

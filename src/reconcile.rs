@@ -5,7 +5,7 @@
 
 use crate::apply::{self, ApplyConfig, ApplyError, ApplyReport};
 use crate::model::{
-    Desired, DesiredStatus, LastApplied, Observed, ObservedStatus, UserField, UserSpec,
+    Desired, DesiredStatus, Email, LastApplied, Observed, ObservedStatus, UserField, UserSpec,
 };
 use crate::plan::{self, Plan, PlanOptions};
 
@@ -63,10 +63,7 @@ pub async fn observe(
         .map(|u| u.email.clone())
         .collect();
     if !absent.is_empty() {
-        observed.existing_elsewhere = provider.lookup_emails(&absent).await?;
-        for (email, sent) in provider.expired_invitations(&absent).await? {
-            observed.expired_invitations.entry(email).or_insert(sent);
-        }
+        look_up_absent(provider, &absent, &mut observed).await;
     }
     fold_manual(desired, &mut observed, provider, store).await?;
     let unobserved = provider.unobserved_fields();
@@ -81,6 +78,57 @@ pub async fn observe(
     tracing::info!(account = %desired.account.name, users = observed.users.len(), provider_calls = calls, "observed the account");
     Ok((observed, calls))
 }
+
+/// Look-ups at once while observing (each is one request or fewer).
+const LOOKUPS_AT_ONCE: usize = 16;
+
+/// Looks up each absent email (U5: a Zoom user elsewhere; U8: an expired invitation),
+/// several at once. A look-up that fails after its retries fails only that user: the email
+/// goes to [`Observed::unread_lookups`] and the plan leaves it for the next run, while the
+/// rest of the run goes on (issue 19, item 9).
+async fn look_up_absent(provider: &dyn Provider, absent: &[Email], observed: &mut Observed) {
+    use futures::StreamExt;
+    let lookups: Vec<_> = absent.iter().map(|e| look_up_one(provider, e)).collect();
+    let results: Vec<_> = futures::stream::iter(lookups)
+        .buffer_unordered(LOOKUPS_AT_ONCE)
+        .collect()
+        .await;
+    for (email, result) in results {
+        match result {
+            Ok((elsewhere, expired)) => {
+                observed.existing_elsewhere.extend(elsewhere);
+                for (e, sent) in expired {
+                    observed.expired_invitations.entry(e).or_insert(sent);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(%email, error = %e, "look-up failed; the user is left for the next run");
+                observed.unread_lookups.insert(email, e.to_string());
+            }
+        }
+    }
+}
+
+/// Both look-ups of one email.
+async fn look_up_one(
+    provider: &dyn Provider,
+    email: &Email,
+) -> (Email, Result<LookedUp, ProviderError>) {
+    let one = std::slice::from_ref(email);
+    let result = async {
+        let elsewhere = provider.lookup_emails(one).await?;
+        let expired = provider.expired_invitations(one).await?;
+        Ok((elsewhere, expired))
+    }
+    .await;
+    (email.clone(), result)
+}
+
+/// What the look-ups of one email found.
+type LookedUp = (
+    std::collections::BTreeMap<Email, crate::model::ExistingZoomUser>,
+    std::collections::BTreeMap<Email, Option<crate::model::Timestamp>>,
+);
 
 /// Fills the fields a provider cannot list (Zoom: job title, location, manager, add-ons).
 /// Where roster set the field before, the value it set stands in for the observation

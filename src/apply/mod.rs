@@ -260,6 +260,7 @@ pub async fn apply(
         return Err(ApplyError::PlanHasErrors(plan.errors.len()));
     }
     let mut run = Run::new(plan, run_id);
+    let window = changes_at_once(provider, config.concurrency.max(1));
     loop {
         run.skip_dependants();
         let units = run.ready_units(config.batch_size.max(1));
@@ -276,7 +277,7 @@ pub async fn apply(
             })
             .collect();
         let results: Vec<Result<UnitOutcomes, StoreError>> = futures::stream::iter(work)
-            .buffer_unordered(config.concurrency.max(1))
+            .buffer_unordered(window)
             .collect()
             .await;
         for r in results {
@@ -293,6 +294,21 @@ pub async fn apply(
     store.save_last_applied(lease, &merged).await?;
     Ok(run.report)
 }
+
+/// Changes under way at once: `concurrency`, or, where the provider itself caps its
+/// requests in flight at `concurrency`, a wider window, so that a change waiting for a
+/// retry does not keep the others from being sent (issue 19, item 8).
+fn changes_at_once(provider: &dyn Provider, concurrency: usize) -> usize {
+    if provider.limit_in_flight(concurrency) {
+        concurrency.saturating_mul(WINDOW_PER_SLOT)
+    } else {
+        concurrency
+    }
+}
+
+/// How many changes may be under way per in-flight request slot of a provider that caps
+/// its own requests.
+const WINDOW_PER_SLOT: usize = 8;
 
 /// The journal's record of a change (the store keeps its own type, not the plan's).
 fn journal_record(c: &Change) -> JournalRecord<'_> {

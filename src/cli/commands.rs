@@ -393,10 +393,11 @@ async fn apply_account(
         return Ok(1);
     }
     let run_id = reconcile::new_run_id();
+    let unread = unread_lookups(&prepared.observed);
     let Some(report) =
         reconcile::execute(&prepared, provider.as_ref(), store, lease, &run_id, config).await?
     else {
-        return Ok(0);
+        return Ok(unread);
     };
     println!(
         "\nApply complete for account {name}: {} applied, {} failed, {} not attempted.",
@@ -419,7 +420,18 @@ async fn apply_account(
     for s in &report.skipped {
         println!("  not attempted: {} {}: {}", s.action, s.target, s.message);
     }
-    Ok(if report.is_success() { 0 } else { 1 })
+    Ok(if report.is_success() { unread } else { 1 })
+}
+
+/// Users left out of this run because their look-up failed (issue 19, item 9): each is
+/// printed, and the exit code is 1 (the account does not match yet).
+fn unread_lookups(observed: &crate::model::Observed) -> u8 {
+    for (email, why) in &observed.unread_lookups {
+        println!(
+            "  not attempted: add user/{email}: its look-up failed ({why}); the next run tries again"
+        );
+    }
+    u8::from(!observed.unread_lookups.is_empty())
 }
 
 /// A run killed mid-apply leaves `started` rows: say so. Nothing is replayed: the account

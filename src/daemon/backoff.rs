@@ -1,14 +1,17 @@
-//! Exponential backoff with jitter for failed runs.
+//! Exponential backoff with jitter for failed runs, built on `backon`'s exponential policy.
 
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use std::time::Duration;
 
 /// Delays between retries of a failing account: `base`, doubling up to `max`, each drawn
 /// at random from the upper half of its step ("equal jitter"), so that replicas or
 /// accounts failing together do not retry in lockstep, while the delay never drops below
-/// half of its step.
-#[derive(Debug, Clone)]
+/// half of its step. backon's jitter adds up to one delay again, so its steps are half of
+/// ours: `[step/2, step)`.
+#[derive(Debug)]
 pub struct Backoff {
-    base: Duration,
+    policy: ExponentialBuilder,
+    delays: ExponentialBackoff,
     max: Duration,
     failures: u32,
 }
@@ -16,42 +19,37 @@ pub struct Backoff {
 impl Backoff {
     /// A backoff starting at `base`, capped at `max`.
     pub fn new(base: Duration, max: Duration) -> Backoff {
+        let base = base.max(Duration::from_millis(1));
+        let max = max.max(base);
+        let policy = ExponentialBuilder::default()
+            .with_min_delay(base / 2)
+            .with_max_delay(max / 2)
+            .with_jitter()
+            .without_max_times();
         Backoff {
-            base: base.max(Duration::from_millis(1)),
-            max: max.max(base),
+            policy,
+            delays: policy.build(),
+            max,
             failures: 0,
         }
     }
 
     /// Records a failure and returns how long to wait before the retry.
     pub fn fail(&mut self) -> Duration {
-        let step = self.step(self.failures);
         self.failures = self.failures.saturating_add(1);
-        jitter(step)
+        self.delays.next().unwrap_or(self.max).min(self.max)
     }
 
     /// Records a success: the next failure starts from `base` again.
     pub fn reset(&mut self) {
         self.failures = 0;
+        self.delays = self.policy.build();
     }
 
     /// Consecutive failures so far.
     pub fn failures(&self) -> u32 {
         self.failures
     }
-
-    /// The un-jittered delay after `n` earlier failures.
-    fn step(&self, n: u32) -> Duration {
-        let factor = 1u32.checked_shl(n.min(31)).unwrap_or(u32::MAX);
-        self.base.saturating_mul(factor).min(self.max)
-    }
-}
-
-/// A delay drawn uniformly from `[step/2, step]`.
-fn jitter(step: Duration) -> Duration {
-    let half = step / 2;
-    let spread = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-    half + Duration::from_nanos(fastrand::u64(0..=spread))
 }
 
 #[cfg(test)]

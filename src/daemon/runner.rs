@@ -545,6 +545,10 @@ impl Provider for Metered<'_> {
         r
     }
 
+    fn limit_in_flight(&self, n: usize) -> bool {
+        self.inner.limit_in_flight(n)
+    }
+
     fn calls(&self) -> u64 {
         self.inner.calls()
     }

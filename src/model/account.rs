@@ -403,6 +403,11 @@ pub struct Observed {
     /// the desired users absent from the account.
     #[serde(default)]
     pub existing_elsewhere: BTreeMap<Email, ExistingZoomUser>,
+    /// Emails whose look-ups (U5 elsewhere, U8 expired) failed after their retries, with
+    /// why: the plan neither creates nor invites them this run, and the rest goes on
+    /// (issue 19, item 9). The next run looks them up again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unread_lookups: BTreeMap<Email, String>,
     /// Organizations (O1–O7).
     #[serde(default)]
     pub organization: super::OrgObservation,

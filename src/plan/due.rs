@@ -153,6 +153,7 @@ mod tests {
             roles: Default::default(),
             expired_invitations: Default::default(),
             existing_elsewhere: Default::default(),
+            unread_lookups: Default::default(),
             organization: Default::default(),
             external_contacts: None,
             personal_contacts: Default::default(),

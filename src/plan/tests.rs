@@ -134,6 +134,7 @@ fn observed(users: Vec<ObservedUser>) -> Observed {
         .collect(),
         expired_invitations: BTreeMap::new(),
         existing_elsewhere: BTreeMap::new(),
+        unread_lookups: Default::default(),
         organization: Default::default(),
         external_contacts: None,
         personal_contacts: BTreeMap::new(),

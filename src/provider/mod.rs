@@ -146,6 +146,14 @@ pub trait Provider: Send + Sync {
         Ok(BTreeMap::new())
     }
 
+    /// Caps the requests this provider has in flight at once at `n`, when it can, and says
+    /// whether it does. The zoom provider does, and a request waiting for its retry holds
+    /// no slot, so apply may run more changes at once than `n` without sending more than
+    /// `n` requests (issue 19, item 8). The default cannot: apply then runs `n` changes.
+    fn limit_in_flight(&self, _n: usize) -> bool {
+        false
+    }
+
     /// Number of provider calls made so far (API requests for `zoom`, operations for `sim`),
     /// for the plan's call count and metrics.
     fn calls(&self) -> u64;

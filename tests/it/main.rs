@@ -12,4 +12,5 @@ mod org;
 mod regress;
 mod sim_serve;
 mod surface;
+mod truth;
 mod validate;

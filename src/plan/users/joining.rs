@@ -17,6 +17,10 @@ pub(super) fn add_user(cx: &mut Ctx<'_>, pools: &mut Pools, du: &DesiredUser, ta
     if !check_on_prem(cx, du, target) {
         return;
     }
+    if let Some(why) = cx.o.unread_lookups.get(&du.email) {
+        cx.wait(target, format!("not added this run: looking up whether the email already has a Zoom user failed ({why}); the next run looks it up again"));
+        return;
+    }
     let user_type = desired_type(du);
     let (action, rule, reason, op) = match expired_invitation(cx, du) {
         Some(sent) => resend_expired(du, sent, user_type),

@@ -85,6 +85,7 @@ pub fn observe(
                 .map(|(e, sent)| (e.clone(), Some(*sent)))
                 .collect(),
             existing_elsewhere: Default::default(),
+            unread_lookups: Default::default(),
             organization: super::contacts::observe_organization(cloud, a),
             external_contacts: Some(super::contacts::observe_external(a)),
             personal_contacts: super::contacts::observe_personal(a),

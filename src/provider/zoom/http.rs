@@ -6,17 +6,21 @@
 use super::limiter::{Label, Limiter};
 use crate::provider::ProviderError;
 use crate::provider::wire::{ErrorBody, TokenResponse};
+use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore};
 
 /// Most attempts for one request (the first included).
 const MAX_ATTEMPTS: u32 = 7;
 /// Longest wait between attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// Requests in flight at once until [`Http::limit_in_flight`] says otherwise.
+const DEFAULT_IN_FLIGHT: usize = 4;
 
 /// Resolved credentials of a Server-to-Server OAuth app.
 #[derive(Clone)]
@@ -70,6 +74,7 @@ pub struct Http {
     limiter: Limiter,
     calls: AtomicU64,
     retries: AtomicU64,
+    in_flight: std::sync::Mutex<Arc<Semaphore>>,
 }
 
 /// How a request may be retried.
@@ -81,10 +86,103 @@ pub enum Retry {
     Once,
 }
 
-fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6)));
-    let jitter = Duration::from_millis(fastrand::u64(0..=base.as_millis() as u64 / 2 + 50));
-    (base + jitter).min(MAX_BACKOFF)
+/// The retry policy (backon): from 100 ms doubling up to [`MAX_BACKOFF`], each delay
+/// stretched by a random share of itself so that concurrent requests do not retry in
+/// lockstep. 429s may use more attempts than transient failures ([`MAX_ATTEMPTS`]); a
+/// 429's own `Retry-After` replaces the delay.
+fn policy() -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(MAX_BACKOFF)
+        .with_jitter()
+        .with_max_times(MAX_ATTEMPTS as usize * 2 - 1)
+}
+
+/// The parts of a request that stay the same across its attempts.
+struct Request<'a> {
+    method: &'a Method,
+    url: &'a str,
+    path: &'a str,
+    query: &'a [(&'a str, String)],
+    label: Label,
+}
+
+/// Why one attempt failed, and so whether another may follow.
+#[derive(Debug)]
+enum Failed {
+    /// A 5xx, a timeout or a connection failure: retried with backoff when safe.
+    Transient(String),
+    /// A 429: retried after the wait it asks for.
+    Limited {
+        wait: Duration,
+        error: ProviderError,
+    },
+    /// The token was renewed: tried again at once.
+    Renewed,
+    /// Final.
+    Fatal(ProviderError),
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failed::Transient(m) => f.write_str(m),
+            Failed::Limited { error, .. } | Failed::Fatal(error) => write!(f, "{error}"),
+            Failed::Renewed => f.write_str("access token renewed"),
+        }
+    }
+}
+
+impl Failed {
+    /// Whether to try again; `transient_left` counts down the transient failures allowed.
+    fn worth_retrying(&self, retry: Retry, transient_left: &mut u32) -> bool {
+        match self {
+            Failed::Transient(_) => {
+                let again = retry == Retry::Safe && *transient_left > 0;
+                *transient_left = transient_left.saturating_sub(1);
+                again
+            }
+            Failed::Limited { .. } | Failed::Renewed => true,
+            Failed::Fatal(_) => false,
+        }
+    }
+
+    /// The delay before the next attempt: the policy's, a 429's own, or none after a
+    /// renewed token; `None` once the policy's attempts are used up.
+    fn adjust(&self, next: Option<Duration>) -> Option<Duration> {
+        next.map(|d| match self {
+            Failed::Limited { wait, .. } => *wait,
+            Failed::Renewed => Duration::ZERO,
+            Failed::Transient(_) | Failed::Fatal(_) => d,
+        })
+    }
+
+    /// The error the caller sees once no attempt is left.
+    fn into_error(self, what: &str) -> ProviderError {
+        match self {
+            Failed::Transient(m) => ProviderError::Transport(format!("{what}: {m}")),
+            Failed::Limited { error, .. } | Failed::Fatal(error) => error,
+            Failed::Renewed => {
+                ProviderError::Auth(format!("{what}: the access token kept being refused"))
+            }
+        }
+    }
+}
+
+/// An error with its causes, outermost first (`error sending request …: client error
+/// (Connect): tcp connect error: Connection refused (os error 111)`).
+fn cause_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
 }
 
 fn parse_date(raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -167,6 +265,7 @@ impl Http {
             limiter: Limiter::new(plan_business, share),
             calls: AtomicU64::new(0),
             retries: AtomicU64::new(0),
+            in_flight: std::sync::Mutex::new(Arc::new(Semaphore::new(DEFAULT_IN_FLIGHT))),
         })
     }
 
@@ -180,62 +279,73 @@ impl Http {
         self.retries.load(Ordering::Relaxed)
     }
 
-    async fn fetch_token(&self) -> Result<Token, ProviderError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            self.calls.fetch_add(1, Ordering::Relaxed);
-            let sent = self
-                .client
-                .post(&self.token_url)
-                .query(&[
-                    ("grant_type", "account_credentials"),
-                    ("account_id", self.creds.account_id.as_str()),
-                ])
-                .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
-                .send()
-                .await;
-            let resp = match sent {
-                Ok(r) => r,
-                Err(e) if attempt + 1 < MAX_ATTEMPTS => {
-                    tracing::warn!(attempt, error = %e, "token request failed; retrying");
-                    self.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(backoff(attempt)).await;
-                    continue;
-                }
-                Err(e) => {
-                    return Err(ProviderError::Transport(format!(
-                        "token endpoint {}: {e}",
-                        self.token_url
-                    )));
-                }
-            };
-            let status = resp.status();
-            if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-                self.retries.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(attempt, %status, "token endpoint busy; retrying");
-                tokio::time::sleep(backoff(attempt)).await;
-                continue;
-            }
-            if !status.is_success() {
-                return Err(ProviderError::Auth(format!(
-                    "the token endpoint refused the app's credentials (HTTP {status}): check provider.zoom.clientId, clientSecret and accountId; nothing was changed"
-                )));
-            }
-            let t: TokenResponse = resp
-                .json()
-                .await
-                .map_err(|e| ProviderError::Auth(format!("unexpected token answer: {e}")))?;
-            let life = Duration::from_secs(t.expires_in);
-            // Renew about a minute before expiry (as Zoom's own SDK does).
-            let renew_in = life.saturating_sub(Duration::from_secs(60)).max(life / 2);
-            tracing::debug!(expires_in = t.expires_in, "got an access token");
-            return Ok(Token {
-                value: t.access_token,
-                renew_at: Instant::now() + renew_in,
-            });
+    /// Caps the requests in flight at once at `n` (a request waiting for its retry holds
+    /// none of them).
+    pub fn limit_in_flight(&self, n: usize) {
+        if let Ok(mut gate) = self.in_flight.lock() {
+            *gate = Arc::new(Semaphore::new(n.max(1)));
         }
-        Err(ProviderError::Transport(
-            "token endpoint kept failing".into(),
-        ))
+    }
+
+    fn gate(&self) -> Arc<Semaphore> {
+        self.in_flight
+            .lock()
+            .map(|g| Arc::clone(&g))
+            .unwrap_or_else(|_| Arc::new(Semaphore::new(DEFAULT_IN_FLIGHT)))
+    }
+
+    async fn fetch_token(&self) -> Result<Token, ProviderError> {
+        let mut busy_left = MAX_ATTEMPTS - 1;
+        (|| self.token_once())
+            .retry(policy())
+            .sleep(tokio::time::sleep)
+            .when(|f: &Failed| f.worth_retrying(Retry::Safe, &mut busy_left))
+            .adjust(Failed::adjust)
+            .notify(|f: &Failed, wait: Duration| {
+                self.retries.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(wait_ms = wait.as_millis() as u64, error = %f, "token request failed; retrying");
+            })
+            .await
+            .map_err(|f| f.into_error(&format!("token endpoint {}", self.token_url)))
+    }
+
+    /// One token request.
+    async fn token_once(&self) -> Result<Token, Failed> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let resp = self
+            .client
+            .post(&self.token_url)
+            .query(&[
+                ("grant_type", "account_credentials"),
+                ("account_id", self.creds.account_id.as_str()),
+            ])
+            .basic_auth(&self.creds.client_id, Some(&self.creds.client_secret))
+            .send()
+            .await
+            .map_err(|e| Failed::Transient(cause_chain(&e)))?;
+        let status = resp.status();
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(Failed::Transient(format!("HTTP {status}")));
+        }
+        if !status.is_success() {
+            return Err(Failed::Fatal(ProviderError::Auth(format!(
+                "the token endpoint refused the app's credentials (HTTP {status}): check provider.zoom.clientId, clientSecret and accountId; nothing was changed"
+            ))));
+        }
+        let t: TokenResponse = resp.json().await.map_err(|e| {
+            Failed::Fatal(ProviderError::Auth(format!(
+                "unexpected token answer: {}",
+                cause_chain(&e)
+            )))
+        })?;
+        let life = Duration::from_secs(t.expires_in);
+        // Renew about a minute before expiry (as Zoom's own SDK does).
+        let renew_in = life.saturating_sub(Duration::from_secs(60)).max(life / 2);
+        tracing::debug!(expires_in = t.expires_in, "got an access token");
+        Ok(Token {
+            value: t.access_token,
+            renew_at: Instant::now() + renew_in,
+        })
     }
 
     async fn bearer(&self, force: bool) -> Result<String, ProviderError> {
@@ -249,7 +359,8 @@ impl Http {
 
     /// Sends one request. Transient failures are retried when `retry` allows (a `Once`
     /// request is sent a single time and its transient failure returned, for the caller to
-    /// re-read); an invalid or expired token is renewed once.
+    /// re-read); an invalid or expired token is renewed once. Between attempts the request
+    /// holds no in-flight slot.
     pub async fn send<B: Serialize>(
         &self,
         method: Method,
@@ -260,99 +371,128 @@ impl Http {
         retry: Retry,
     ) -> Result<Answer, ProviderError> {
         let url = format!("{}{}", self.base_url, path);
-        let mut renewed = false;
-        let mut attempt = 0;
-        loop {
-            self.limiter.acquire(label).await;
-            let token = self.bearer(false).await?;
-            let mut req = self
-                .client
-                .request(method.clone(), &url)
-                .bearer_auth(&token)
-                .query(query);
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            self.calls.fetch_add(1, Ordering::Relaxed);
-            let transient = match req.send().await {
-                Err(e) => format!("{e}"),
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    let date = headers
-                        .get(reqwest::header::DATE)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_date);
-                    let bytes = resp
-                        .bytes()
-                        .await
-                        .map_err(|e| ProviderError::Transport(e.to_string()))?;
-                    if status.is_success() {
-                        return Ok(Answer {
-                            date,
-                            body: bytes.to_vec(),
-                        });
-                    }
-                    let err: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-                    let code = err
-                        .as_ref()
-                        .map(|e| e.code)
-                        .unwrap_or(i64::from(status.as_u16()));
-                    let message = err.map(|e| e.message).unwrap_or_else(|| {
-                        String::from_utf8_lossy(&bytes).chars().take(200).collect()
-                    });
-                    // Code 124 is a bad token whatever the status: users-api.json documents
-                    // it under 400, Zoom's Errors page under 401 (issue 10, item 9).
-                    let bad_token = status == StatusCode::UNAUTHORIZED || code == 124;
-                    if bad_token && !renewed {
-                        renewed = true;
-                        tracing::info!(%method, path, "access token refused (code {code}); renewing it once");
-                        self.bearer(true).await?;
-                        continue;
-                    }
-                    if bad_token {
-                        return Err(ProviderError::Auth(format!(
-                            "Zoom refused a fresh access token: {message}"
-                        )));
-                    }
-                    if status == StatusCode::TOO_MANY_REQUESTS
-                        && let Some(e) = daily_limit(&headers, code, &method, path)
-                    {
-                        return Err(e);
-                    }
-                    if status == StatusCode::TOO_MANY_REQUESTS {
-                        if attempt + 1 >= MAX_ATTEMPTS * 2 {
-                            return Err(ProviderError::api(429, code, message));
-                        }
-                        let wait = retry_after(&headers);
-                        tracing::warn!(%method, path, wait_ms = wait.as_millis() as u64, category = headers.get("x-ratelimit-category").and_then(|v| v.to_str().ok()).unwrap_or("?"), "rate limited (429); retrying");
-                        self.retries.fetch_add(1, Ordering::Relaxed);
-                        attempt += 1;
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    if code == 4700 {
-                        return Err(ProviderError::Auth(format!(
-                            "the app's token lacks a scope that {method} {path} needs ({message}): add the scopes listed in docs/zoom-provider.md"
-                        )));
-                    }
-                    if !status.is_server_error() {
-                        return Err(ProviderError::api(status.as_u16(), code, message));
-                    }
-                    format!("HTTP {status}: {message}")
-                }
-            };
-            if retry == Retry::Once || attempt + 1 >= MAX_ATTEMPTS {
-                return Err(ProviderError::Transport(format!(
-                    "{method} {path}: {transient}"
-                )));
-            }
-            let wait = backoff(attempt);
-            tracing::warn!(%method, path, attempt, wait_ms = wait.as_millis() as u64, error = %transient, "request failed; retrying");
-            self.retries.fetch_add(1, Ordering::Relaxed);
-            attempt += 1;
-            tokio::time::sleep(wait).await;
+        let renewed = AtomicBool::new(false);
+        let mut transient_left = MAX_ATTEMPTS - 1;
+        let what = format!("{method} {path}");
+        let request = Request {
+            method: &method,
+            url: &url,
+            path,
+            query,
+            label,
+        };
+        (|| self.attempt(&request, body, &renewed))
+            .retry(policy())
+            .sleep(tokio::time::sleep)
+            .when(|f: &Failed| f.worth_retrying(retry, &mut transient_left))
+            .adjust(Failed::adjust)
+            .notify(|f: &Failed, wait: Duration| {
+                self.retries.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(%method, path, wait_ms = wait.as_millis() as u64, error = %f, "request failed; retrying");
+            })
+            .await
+            .map_err(|f| f.into_error(&what))
+    }
+
+    /// One attempt of a request, holding an in-flight slot until its answer is read.
+    async fn attempt<B: Serialize>(
+        &self,
+        r: &Request<'_>,
+        body: Option<&B>,
+        renewed: &AtomicBool,
+    ) -> Result<Answer, Failed> {
+        let gate = self.gate();
+        let _slot = gate
+            .acquire()
+            .await
+            .map_err(|e| Failed::Fatal(ProviderError::Transport(e.to_string())))?;
+        self.limiter.acquire(r.label).await;
+        let token = self.bearer(false).await.map_err(Failed::Fatal)?;
+        let mut req = self
+            .client
+            .request(r.method.clone(), r.url)
+            .bearer_auth(&token)
+            .query(r.query);
+        if let Some(b) = body {
+            req = req.json(b);
         }
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| Failed::Transient(cause_chain(&e)))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let date = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_date);
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| Failed::Transient(cause_chain(&e)))?;
+        if status.is_success() {
+            return Ok(Answer {
+                date,
+                body: bytes.to_vec(),
+            });
+        }
+        Err(self.refused(r, status, &headers, &bytes, renewed).await)
+    }
+
+    /// What a non-2xx answer means for the retry.
+    async fn refused(
+        &self,
+        r: &Request<'_>,
+        status: StatusCode,
+        headers: &reqwest::header::HeaderMap,
+        bytes: &[u8],
+        renewed: &AtomicBool,
+    ) -> Failed {
+        let (method, path) = (r.method, r.path);
+        let err: Option<ErrorBody> = serde_json::from_slice(bytes).ok();
+        let code = err
+            .as_ref()
+            .map(|e| e.code)
+            .unwrap_or(i64::from(status.as_u16()));
+        let message = err
+            .map(|e| e.message)
+            .unwrap_or_else(|| String::from_utf8_lossy(bytes).chars().take(200).collect());
+        // Code 124 is a bad token whatever the status: users-api.json documents it under
+        // 400, Zoom's Errors page under 401 (issue 10, item 9).
+        let bad_token = status == StatusCode::UNAUTHORIZED || code == 124;
+        if bad_token && !renewed.swap(true, Ordering::Relaxed) {
+            tracing::info!(%method, path, "access token refused (code {code}); renewing it once");
+            return match self.bearer(true).await {
+                Ok(_) => Failed::Renewed,
+                Err(e) => Failed::Fatal(e),
+            };
+        }
+        if bad_token {
+            return Failed::Fatal(ProviderError::Auth(format!(
+                "Zoom refused a fresh access token: {message}"
+            )));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            if let Some(e) = daily_limit(headers, code, method, path) {
+                return Failed::Fatal(e);
+            }
+            let wait = retry_after(headers);
+            tracing::debug!(%method, path, category = headers.get("x-ratelimit-category").and_then(|v| v.to_str().ok()).unwrap_or("?"), "rate limited (429)");
+            return Failed::Limited {
+                wait,
+                error: ProviderError::api(429, code, message),
+            };
+        }
+        if code == 4700 {
+            return Failed::Fatal(ProviderError::Auth(format!(
+                "the app's token lacks a scope that {method} {path} needs ({message}): add the scopes listed in docs/zoom-provider.md"
+            )));
+        }
+        if !status.is_server_error() {
+            return Failed::Fatal(ProviderError::api(status.as_u16(), code, message));
+        }
+        Failed::Transient(format!("HTTP {status}: {message}"))
     }
 
     /// `GET` as JSON, with retries.
@@ -390,10 +530,31 @@ mod tests {
     }
 
     #[test]
-    fn backoff_grows_and_is_bounded() {
-        assert!(backoff(0) < Duration::from_secs(1));
-        assert!(backoff(3) >= Duration::from_millis(1600));
-        assert!(backoff(30) <= MAX_BACKOFF);
+    fn the_policy_grows_and_is_bounded() {
+        let delays: Vec<Duration> = backon::BackoffBuilder::build(policy()).collect();
+        assert_eq!(delays.len(), MAX_ATTEMPTS as usize * 2 - 1);
+        assert!(delays[0] < Duration::from_millis(200));
+        assert!(delays[3] >= Duration::from_millis(800));
+        assert!(delays.iter().all(|d| *d <= MAX_BACKOFF * 2));
+    }
+
+    #[test]
+    fn a_transient_failure_is_retried_only_when_safe_and_within_its_budget() {
+        let t = || Failed::Transient("HTTP 500".into());
+        let mut left = 1;
+        assert!(!t().worth_retrying(Retry::Once, &mut 5));
+        assert!(t().worth_retrying(Retry::Safe, &mut left));
+        assert!(!t().worth_retrying(Retry::Safe, &mut left));
+        let limited = Failed::Limited {
+            wait: Duration::from_secs(2),
+            error: ProviderError::api(429, 429, "busy"),
+        };
+        assert!(limited.worth_retrying(Retry::Once, &mut 0));
+        assert_eq!(
+            limited.adjust(Some(Duration::from_millis(1))),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(limited.adjust(None), None);
     }
 
     #[test]

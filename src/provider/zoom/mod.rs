@@ -262,6 +262,11 @@ impl Provider for ZoomProvider {
         refresh::details(&self.http, &ids, emails).await
     }
 
+    fn limit_in_flight(&self, n: usize) -> bool {
+        self.http.limit_in_flight(n);
+        true
+    }
+
     fn calls(&self) -> u64 {
         self.http.calls()
     }

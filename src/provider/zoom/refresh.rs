@@ -233,6 +233,7 @@ pub async fn refresh(
             roles: observed_roles,
             expired_invitations: BTreeMap::new(),
             existing_elsewhere: BTreeMap::new(),
+            unread_lookups: Default::default(),
             // No API lists organizations or external contacts (zoom-api.md §5, §6).
             organization: Default::default(),
             external_contacts: None,

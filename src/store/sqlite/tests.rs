@@ -68,6 +68,7 @@ async fn observed_round_trips() {
         roles: Default::default(),
         expired_invitations: Default::default(),
         existing_elsewhere: Default::default(),
+        unread_lookups: Default::default(),
         organization: Default::default(),
         external_contacts: None,
         personal_contacts: Default::default(),

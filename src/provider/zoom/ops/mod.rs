@@ -16,6 +16,7 @@ use super::limiter::Label;
 use crate::model::{Email, Op, RoleName};
 use crate::provider::ProviderError;
 use crate::provider::wire::{MemberRef, Members};
+use backon::Retryable;
 use reqwest::Method;
 use std::collections::BTreeMap;
 
@@ -85,29 +86,30 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<bool, ProviderError>>,
 {
-    let mut attempt = 0;
-    loop {
-        match http
-            .send(Method::POST, path, &[], Some(body), label, Retry::Once)
-            .await
-        {
-            Ok(a) => return Ok(Some(a)),
-            Err(e) if e.is_transient() && attempt + 1 < CREATE_ATTEMPTS => {
-                attempt += 1;
-                if exists().await? {
-                    tracing::info!(
-                        path,
-                        "the create went through before its answer was lost; not repeating it"
-                    );
-                    return Ok(None);
-                }
-                tracing::warn!(path, attempt, error = %e, "create failed before reaching Zoom; sending it again");
-                tokio::time::sleep(std::time::Duration::from_millis(200 * u64::from(attempt)))
-                    .await;
-            }
-            Err(e) => return Err(e),
+    let sent_before = std::sync::atomic::AtomicBool::new(false);
+    let policy = backon::ExponentialBuilder::default()
+        .with_min_delay(std::time::Duration::from_millis(200))
+        .with_jitter()
+        .with_max_times(CREATE_ATTEMPTS as usize - 1);
+    (|| async {
+        if sent_before.swap(true, std::sync::atomic::Ordering::Relaxed) && exists().await? {
+            tracing::info!(
+                path,
+                "the create went through before its answer was lost; not repeating it"
+            );
+            return Ok(None);
         }
-    }
+        http.send(Method::POST, path, &[], Some(body), label, Retry::Once)
+            .await
+            .map(Some)
+    })
+    .retry(policy)
+    .sleep(tokio::time::sleep)
+    .when(ProviderError::is_transient)
+    .notify(|e: &ProviderError, _| {
+        tracing::warn!(path, error = %e, "create failed before reaching Zoom; checking, then sending it again");
+    })
+    .await
 }
 
 async fn delete(

@@ -1,0 +1,203 @@
+//! Issue 19: what roster tells its user is true and precise, under faults and races. Each
+//! test is one row of the issue's table, on the built binary.
+
+use crate::contract::{SECRET, Server};
+use crate::harness::{Run, Workspace};
+use std::path::Path;
+
+const SEED: &str = r#"clock: 2026-11-01T09:00:00Z
+accounts:
+  - id: acme
+    owner: owner@acme.com
+    plan: business
+    groups: [ { name: staff } ]
+    users:
+      - { email: owner@acme.com, role: owner, type: licensed, firstName: Olivia, lastName: Owner }
+"#;
+
+const OWNER: &str = "kind: User\nemail: owner@acme.com\ntype: licensed\n";
+
+/// An Account document on `provider: zoom` with these endpoints.
+fn zoom_account(base_url: &str, token_url: &str) -> String {
+    format!(
+        "kind: Account\nname: acme\nowner: owner@acme.com\nprovider:\n  zoom:\n    accountId: {{ env: ZOOM_ACCOUNT_ID }}\n    clientId: {{ env: ZOOM_CLIENT_ID }}\n    clientSecret: {{ env: ZOOM_CLIENT_SECRET }}\n    baseUrl: {base_url}\n    tokenUrl: {token_url}\n    plan: business\n    rateShare: 1.0\n"
+    )
+}
+
+/// `roster ARGS… MANIFESTS` with the zoom credentials of `roster sim serve`.
+fn on_zoom(ws: &Workspace, args: &[&str]) -> Run {
+    let mut c = ws.cmd(args);
+    c.arg(&ws.manifests)
+        .env("ZOOM_ACCOUNT_ID", "acme")
+        .env("ZOOM_CLIENT_ID", "roster-sim")
+        .env("ZOOM_CLIENT_SECRET", SECRET);
+    Run::from(c.output().expect("run roster"))
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+#[test]
+fn a_token_endpoint_on_a_closed_port_is_reported_with_its_cause() {
+    let ws = Workspace::empty();
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    ws.write(
+        "account.yaml",
+        &format!(
+            "{}---\n{OWNER}",
+            zoom_account(&format!("{url}/v2"), &format!("{url}/oauth/token"))
+        ),
+    );
+    let run = on_zoom(&ws, &["plan"]).expect_code(1);
+    assert!(
+        run.stderr.contains("token endpoint") && run.stderr.contains("onnection refused"),
+        "the cause chain is printed: {}",
+        run.stderr
+    );
+}
+
+/// The `create`/`invite` entries of the simulated cloud's log, per email.
+fn sends_per_email(state: &Path) -> std::collections::BTreeMap<String, usize> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .arg("--state")
+        .arg(state)
+        .args(["sim", "show"])
+        .output()
+        .expect("sim show");
+    let sim: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sim show JSON");
+    let mut sends = std::collections::BTreeMap::new();
+    for entry in sim["log"].as_array().expect("log") {
+        let action = entry["action"].as_str().unwrap_or_default();
+        if !(action.contains("create_user") || action.contains("invite")) {
+            continue;
+        }
+        let text = entry.to_string();
+        if let Some(at) = text.find("new") {
+            let email: String = text[at..].chars().take_while(|c| *c != '"').collect();
+            *sends.entry(email).or_insert(0) += 1;
+        }
+    }
+    sends
+}
+
+/// The changes a plan still proposes (its summary line), 0 for "No changes".
+fn changes_left(ws: &Workspace) -> usize {
+    let plan = on_zoom(ws, &["plan"]);
+    let line = plan
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Plan:"))
+        .map(str::to_string);
+    let Some(line) = line else {
+        assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
+        return 0;
+    };
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse::<usize>().ok())
+        .sum()
+}
+
+#[test]
+fn under_heavy_faults_every_run_makes_progress_and_a_few_converge_without_duplicates() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let seed = tmp.path().join("seed.yaml");
+    std::fs::write(&seed, SEED).expect("seed");
+    let state = tmp.path().join("server");
+    let server = Server::start(
+        &state,
+        &seed,
+        &[
+            "--fail-rate",
+            "0.4",
+            "--burst-429",
+            "5",
+            "--burst-every",
+            "20",
+        ],
+    );
+    let ws = Workspace::empty();
+    let url = &server.url;
+    ws.write(
+        "account.yaml",
+        &zoom_account(&format!("{url}/v2"), &format!("{url}/oauth/token")),
+    );
+    let mut users = OWNER.to_string();
+    for i in 0..24 {
+        users.push_str(&format!(
+            "---\nkind: User\nemail: new{i:02}@acme.com\nfirstName: New\nlastName: User{i}\n"
+        ));
+    }
+    ws.write("users.yaml", &users);
+    let mut left = changes_left(&ws);
+    assert!(left >= 24, "{left}");
+    let mut runs = 0;
+    while left > 0 {
+        runs += 1;
+        assert!(
+            runs <= 6,
+            "no convergence after 5 runs: {left} changes left"
+        );
+        let apply = on_zoom(&ws, &["apply", "--auto-approve"]);
+        assert!(
+            apply.stdout.contains("Apply complete") || apply.stdout.contains("No changes"),
+            "a run ends with a report, not an abort: {}\n{}",
+            apply.stdout,
+            apply.stderr
+        );
+        let now = changes_left(&ws);
+        assert!(now < left, "run {runs} made no progress ({left} → {now})");
+        left = now;
+    }
+    let sends = sends_per_email(&state);
+    assert_eq!(sends.len(), 24, "{sends:?}");
+    assert!(
+        sends.values().all(|n| *n == 1),
+        "each user created once: {sends:?}"
+    );
+}
+
+#[test]
+fn the_loser_of_a_race_between_two_applies_is_told_who_holds_the_lock() {
+    for _ in 0..4 {
+        let ws = Workspace::empty();
+        ws.write("seed.yaml", SEED);
+        ws.write(
+            "account.yaml",
+            "kind: Account\nname: acme\nowner: owner@acme.com\nprovider: { sim: { seed: seed.yaml } }\n",
+        );
+        let mut users = OWNER.to_string();
+        for i in 0..6 {
+            users.push_str(&format!("---\nkind: User\nemail: new{i}@acme.com\n"));
+        }
+        ws.write("users.yaml", &users);
+        ws.sim_latency("account.yaml", 100);
+        let spawn = || {
+            ws.cmd(&["apply", "--auto-approve"])
+                .arg(&ws.manifests)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn apply")
+        };
+        let (a, b) = (spawn(), spawn());
+        let runs = [a, b].map(|c| Run::from(c.wait_with_output().expect("wait")));
+        for r in &runs {
+            assert!(
+                !r.stderr.contains("database is locked"),
+                "the store's own lock is never shown: {}",
+                r.stderr
+            );
+            if r.code != 0 {
+                assert!(
+                    r.stderr.contains("account `acme` is locked by")
+                        && r.stderr.contains(" since "),
+                    "the loser is told who holds the lock: {}",
+                    r.stderr
+                );
+            }
+        }
+    }
+}
