@@ -14,3 +14,4 @@ pub mod provider;
 pub mod reconcile;
 pub mod session;
 pub mod store;
+pub mod sync;
