@@ -576,3 +576,48 @@ fn issue10_item6_u13_a_deactivated_user_cannot_be_deleted() {
     .expect("activated");
     c.execute("acme", &owner(), &del).expect("then deleted");
 }
+
+/// The HTTP status and Zoom code of a refusal.
+fn status(r: Result<(), ProviderError>) -> (u16, i64) {
+    match r {
+        Err(ProviderError::Api { status, code, .. }) => (status, code),
+        other => panic!("expected a Zoom error, got {other:?}"),
+    }
+}
+
+#[test]
+fn issue10_item11_the_engine_answers_the_status_zoom_documents() {
+    // accounts-api.json: an unknown role is 400/1034, a duplicate role name 400/1224;
+    // users-api.json: "Only available for Paid account" and the other U1 refusals are
+    // 400/200. The embedded provider and `sim serve` share these answers.
+    let mut c = cloud();
+    let unknown = Op::ChangeRole {
+        email: e("mem@acme.com"),
+        to: RoleName::parse("NoSuchRole"),
+    };
+    assert_eq!(status(c.execute("acme", &owner(), &unknown)), (400, 1034));
+    let duplicate = Op::CreateRole {
+        name: "Helpdesk".into(),
+        description: None,
+        privileges: BTreeSet::new(),
+    };
+    assert_eq!(status(c.execute("acme", &owner(), &duplicate)), (400, 1224));
+    let free = create("x@free.com", UserType::Basic);
+    assert_eq!(
+        status(c.execute("free", &as_("cheap@free.com"), &free)),
+        (400, 200)
+    );
+    let member = create("x@acme.com", UserType::Basic);
+    assert_eq!(
+        status(c.execute("acme", &as_("mem@acme.com"), &member)),
+        (400, 200)
+    );
+    let promote = Op::ChangeRole {
+        email: e("mem@acme.com"),
+        to: RoleName::Admin,
+    };
+    assert_eq!(
+        status(c.execute("acme", &as_("admin@acme.com"), &promote)),
+        (400, 200)
+    );
+}

@@ -7,7 +7,7 @@ use crate::provider::sim::cloud::{Cloud, SimAccount, SimGroup, SimRole};
 use std::collections::BTreeSet;
 
 fn role_not_found(name: &str) -> ProviderError {
-    ProviderError::api(404, 1034, format!("Role does not exist: {name}."))
+    ProviderError::api(400, 1034, format!("Role does not exist: {name}."))
 }
 
 impl Cloud {
@@ -61,7 +61,7 @@ impl Cloud {
             || !matches!(RoleName::parse(name), RoleName::Custom(_))
         {
             return Err(ProviderError::api(
-                409,
+                400,
                 1224,
                 format!("Role name {name} already exists."),
             ));

@@ -86,7 +86,7 @@ impl SimAccount {
             }
             RoleName::Custom(name) if !self.roles.iter().any(|r| &r.name == name) => {
                 return Err(ProviderError::api(
-                    404,
+                    400,
                     1034,
                     format!("Role does not exist: {name}."),
                 ));
@@ -96,7 +96,7 @@ impl SimAccount {
         let touches_admin = *to == RoleName::Admin || self.users[i].role == RoleName::Admin;
         if touches_admin && !can_edit_admins {
             return Err(refuse(
-                403,
+                400,
                 200,
                 Rule::U7,
                 format!(

@@ -158,7 +158,7 @@ impl SimAccount {
         }
         if !self.plan.is_paid() {
             return Err(refuse(
-                403,
+                400,
                 200,
                 Rule::U1,
                 "Only paid accounts can manage users. Upgrade the account (free with a credit card, Pro, Business, …).",
@@ -169,7 +169,7 @@ impl SimAccount {
             .filter(|u| u.status == SimStatus::Active)
         else {
             return Err(refuse(
-                403,
+                400,
                 200,
                 Rule::U1,
                 format!(
@@ -194,7 +194,7 @@ impl SimAccount {
                 Ok((true, crate::model::grants(&r.privileges, "role:edit")))
             }
             _ => Err(refuse(
-                403,
+                400,
                 200,
                 Rule::U1,
                 format!(
