@@ -259,3 +259,51 @@ fn a_byte_order_mark_is_refused_or_read_but_never_mistaken() {
         ),
     }
 }
+
+#[path = "../../fuzz/common.rs"]
+mod fuzz_common;
+
+/// Every checked-in input of a fuzz target (its corpus and the crashes found), replayed
+/// through the same body `cargo fuzz` runs.
+fn replay_fuzz(target: &str, run: fn(&[u8])) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut inputs = Vec::new();
+    for dir in [
+        root.join("corpus").join(target),
+        root.join("artifacts").join(target),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries {
+            inputs.push(e.expect("entry").path());
+        }
+    }
+    assert!(!inputs.is_empty(), "fuzz/corpus/{target} has no input");
+    for p in &inputs {
+        let data = std::fs::read(p).expect("corpus file");
+        let outcome = std::panic::catch_unwind(|| run(&data));
+        assert!(outcome.is_ok(), "{target}: {} panics", p.display());
+    }
+    eprintln!("{target}: {} checked-in inputs replayed", inputs.len());
+}
+
+#[test]
+fn the_fuzz_corpus_and_crashes_of_the_manifest_loader_replay() {
+    replay_fuzz("manifest", fuzz_common::manifest);
+}
+
+#[test]
+fn the_fuzz_corpus_and_crashes_of_the_csv_readers_replay() {
+    replay_fuzz("csv", fuzz_common::csv);
+}
+
+#[test]
+fn the_fuzz_corpus_and_crashes_of_the_webhook_handler_replay() {
+    replay_fuzz("webhook", fuzz_common::webhook);
+}
+
+#[test]
+fn the_fuzz_corpus_and_crashes_of_the_zoom_decoders_replay() {
+    replay_fuzz("zoom_decode", fuzz_common::zoom_decode);
+}

@@ -107,6 +107,42 @@ struct Request<'a> {
     label: Label,
 }
 
+/// The largest answer read (32 MiB): a page of 2,000 users is a few MiB, and a server
+/// sending more is refused before it fills the memory (issue 17, hostile servers).
+const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
+
+/// Reads a body, refusing one over [`MAX_ANSWER_BYTES`] without reading the rest.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    method: &Method,
+    path: &str,
+) -> Result<Vec<u8>, Failed> {
+    let too_large = || {
+        Failed::Fatal(ProviderError::Transport(format!(
+            "{method} {path}: the answer is larger than {} MiB; roster reads no more",
+            MAX_ANSWER_BYTES / (1024 * 1024)
+        )))
+    };
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| Failed::Transient(cause_chain(&e)))?
+    {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Why one attempt failed, and so whether another may follow.
 #[derive(Debug)]
 enum Failed {
@@ -427,15 +463,9 @@ impl Http {
             .get(reqwest::header::DATE)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_date);
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| Failed::Transient(cause_chain(&e)))?;
+        let bytes = read_capped(resp, r.method, r.path).await?;
         if status.is_success() {
-            return Ok(Answer {
-                date,
-                body: bytes.to_vec(),
-            });
+            return Ok(Answer { date, body: bytes });
         }
         Err(self.refused(r, status, &headers, &bytes, renewed).await)
     }

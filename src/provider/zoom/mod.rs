@@ -3,6 +3,8 @@
 //! and group additions go 30 users per call; a create is never repeated blindly (the
 //! user, group or role is looked up first).
 
+#[cfg(test)]
+mod hostile;
 mod http;
 pub mod limiter;
 pub mod manual;

@@ -35,7 +35,12 @@ fn role_name(zoom_name: &str) -> String {
     }
 }
 
-/// Pages through a list endpoint.
+/// Most pages of one listing (600,000 users at the default page size): a server whose
+/// `next_page_token` never ends is refused (issue 17, hostile servers).
+const MAX_PAGES: usize = 2_000;
+
+/// Pages through a list endpoint; a token given twice, or more than [`MAX_PAGES`] pages,
+/// is an error rather than a loop.
 async fn pages<T: serde::de::DeserializeOwned>(
     http: &Http,
     path: &str,
@@ -46,7 +51,13 @@ async fn pages<T: serde::de::DeserializeOwned>(
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ProviderError> {
     let mut token = String::new();
     let mut first_date = None;
+    let mut seen = std::collections::HashSet::new();
     loop {
+        if seen.len() >= MAX_PAGES {
+            return Err(ProviderError::Transport(format!(
+                "GET {path}: Zoom answered more than {MAX_PAGES} pages; the listing never ends, nothing was planned"
+            )));
+        }
         let mut q: Vec<(&str, String)> = query.to_vec();
         if !token.is_empty() {
             q.push(("next_page_token", token.clone()));
@@ -57,6 +68,11 @@ async fn pages<T: serde::de::DeserializeOwned>(
         each(page);
         if token.is_empty() {
             return Ok(first_date);
+        }
+        if !seen.insert(token.clone()) {
+            return Err(ProviderError::Transport(format!(
+                "GET {path}: Zoom answered a next_page_token it had already given; the listing never ends, nothing was planned"
+            )));
         }
     }
 }
