@@ -461,6 +461,9 @@ pub fn merge_last_applied(
                 user,
                 group,
             ),
+            ObjectRef::Integration(user) => {
+                restore(&mut out.integrations, &previous.integrations, user)
+            }
         }
     }
     out

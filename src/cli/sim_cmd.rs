@@ -1,7 +1,8 @@
 //! `roster sim …`: act as the people on the other side of the simulated cloud (the
 //! invited user, a user editing their profile, time passing) and look at it.
 
-use crate::model::Email;
+use crate::model::{Email, IntegrationService};
+use crate::provider::sim::integration;
 use crate::provider::ProviderError;
 use crate::provider::sim::{CloudFile, cloud::Cloud, oob, read_seed};
 use std::path::{Path, PathBuf};
@@ -139,6 +140,24 @@ pub enum SimCommand {
         #[arg(long, default_value_t = 300)]
         code: i64,
     },
+    /// The admin sets the account's default calendar and contact integration service
+    /// (K4); `--lock` locks it, which disconnects users whose service differs.
+    IntegrationDefault {
+        /// The account id.
+        account: String,
+        /// `google`, `office365` or `exchange`; none clears the default.
+        #[arg(long)]
+        service: Option<String>,
+        /// Lock the default.
+        #[arg(long)]
+        lock: bool,
+    },
+    /// The user's authorisation is revoked (or expired): Zoom shows the integration as
+    /// needing re-authorisation (K4).
+    RevokeIntegration {
+        /// The user's email.
+        email: String,
+    },
 }
 
 /// `roster sim serve` options.
@@ -195,6 +214,38 @@ fn load(file: &CloudFile, state_dir: &Path) -> Result<Cloud, ProviderError> {
         )));
     }
     file.load()
+}
+
+fn integration_default(
+    file: &CloudFile,
+    state_dir: &Path,
+    account: &str,
+    service: Option<&str>,
+    lock: bool,
+) -> Result<(), ProviderError> {
+    let service = service
+        .map(|s| {
+            IntegrationService::parse(s).ok_or_else(|| {
+                ProviderError::Config(format!("{s}: not a service (google, office365, exchange)"))
+            })
+        })
+        .transpose()?;
+    let mut cloud = load(file, state_dir)?;
+    let ai = cloud
+        .account_index(account)
+        .ok_or_else(|| ProviderError::Config(format!("the simulator has no account {account}")))?;
+    integration::set_defaults(&mut cloud.accounts[ai], service, lock);
+    file.save(&cloud)?;
+    let d = cloud.accounts[ai].integration_defaults;
+    match d.service {
+        Some(s) => println!(
+            "Account {account}: default integration {}{}.",
+            s.display(),
+            if d.locked { ", locked" } else { "" }
+        ),
+        None => println!("Account {account}: no default integration."),
+    }
+    Ok(())
 }
 
 /// Runs a `roster sim` subcommand against the cloud under `state_dir`.
@@ -381,6 +432,25 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
             oob::add_individual(&mut cloud, email(&raw)?, licensed, first_name, last_name)?;
             file.save(&cloud)?;
             println!("Added individual Zoom user {raw}.");
+        }
+        SimCommand::IntegrationDefault {
+            account,
+            service,
+            lock,
+        } => integration_default(&file, state_dir, &account, service.as_deref(), lock)?,
+        SimCommand::RevokeIntegration { email: raw } => {
+            let mut cloud = load(&file, state_dir)?;
+            let user = email(&raw)?;
+            let (ai, _) = cloud
+                .locate(&user)
+                .ok_or_else(|| ProviderError::Config(format!("{raw} is in no simulated account")))?;
+            if !integration::revoke(&mut cloud.accounts[ai], &user) {
+                return Err(ProviderError::Config(format!(
+                    "{raw} has no calendar and contact integration"
+                )));
+            }
+            file.save(&cloud)?;
+            println!("{raw}'s integration now needs re-authorisation.");
         }
     }
     Ok(())

@@ -102,18 +102,7 @@ fn read_seats(f: &Fields<'_>, sink: &mut Sink<'_>) -> Seats {
 /// `schedule.resync`: a cron expression with seconds.
 fn read_schedule(f: &Fields<'_>, sink: &mut Sink<'_>) -> Option<String> {
     let s = Fields::new(f.get("schedule")?, sink, "schedule", block("schedule"))?;
-    let r = s.get("resync")?;
-    let expr = fields::text(sink, r, "resync")?;
-    let parts = expr.split_whitespace().count();
-    if !(6..=7).contains(&parts) {
-        sink.format(r.pos, format!("`resync`: {expr:?} is not a cron expression with seconds (6 or 7 fields, e.g. \"0 */10 * * * *\")"));
-        return None;
-    }
-    if let Err(e) = expr.parse::<cron::Schedule>() {
-        sink.format(r.pos, format!("`resync`: {expr:?} is not a valid cron expression ({e}); fields are sec min hour day-of-month month day-of-week [year], e.g. \"0 */10 * * * *\""));
-        return None;
-    }
-    Some(expr)
+    fields::cron(sink, s.get("resync")?, "resync")
 }
 
 /// `existing`: what manifests may reference without declaring it.
@@ -164,7 +153,8 @@ const SECRET: &[FieldDef] = &[
     },
 ];
 
-fn secret(sink: &mut Sink<'_>, node: &Node, key: &str, dir: &Path) -> Option<SecretRef> {
+/// A `{ env: VAR }` or `{ file: path }` secret reference (`file` relative to `dir`).
+pub(super) fn secret(sink: &mut Sink<'_>, node: &Node, key: &str, dir: &Path) -> Option<SecretRef> {
     let what = format!(
         "secret `{key}` (write {{ env: VAR }} or {{ file: path }}, never the secret itself)"
     );

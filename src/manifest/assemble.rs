@@ -98,6 +98,7 @@ pub fn assemble(raw: Raw, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Desired
     }
     add_organizations(&mut accounts, raw.organizations, out);
     add_contacts(&mut accounts, raw.external, raw.personal, out);
+    add_integrations(&mut accounts, raw.integrations, out);
     for (account, r) in raw.refs {
         if let Some(name) = accounts.resolve(&account, &r.source, r.kind, &mut Vec::new()) {
             refs.push((name, r));
@@ -157,6 +158,7 @@ fn empty_desired(spec: AccountSpec) -> Desired {
         organization: None,
         external_contacts: BTreeMap::new(),
         personal_contacts: BTreeMap::new(),
+        integrations: BTreeMap::new(),
     }
 }
 
@@ -272,6 +274,34 @@ fn add_contacts(
             continue;
         }
         groups.insert(value.name.clone(), value);
+    }
+}
+
+/// K4: one integration per user (a user has one service at a time).
+fn add_integrations(
+    accounts: &mut Accounts,
+    integrations: Vec<Owned<crate::model::DesiredIntegration>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for Owned {
+        account,
+        value,
+        kind,
+    } in integrations
+    {
+        let Some(name) = accounts.resolve(&account, &value.source, kind, out) else {
+            continue;
+        };
+        let d = accounts.get(&name);
+        if let Some(first) = d.integrations.get(&value.user) {
+            let msg = format!(
+                "{} has a second calendar and contact integration here; the first is at {} (a user integrates with one service at a time)",
+                value.user, first.source
+            );
+            diag(out, &value.source, kind, Rule::K4, msg);
+            continue;
+        }
+        d.integrations.insert(value.user.clone(), value);
     }
 }
 

@@ -225,6 +225,21 @@ pub fn boolean(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<bool> {
     }
 }
 
+/// A cron expression with seconds (6 or 7 fields), checked by the `cron` crate.
+pub fn cron(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<String> {
+    let expr = text(sink, node, key)?;
+    let parts = expr.split_whitespace().count();
+    if !(6..=7).contains(&parts) {
+        sink.format(node.pos, format!("`{key}`: {expr:?} is not a cron expression with seconds (6 or 7 fields, e.g. \"0 */10 * * * *\")"));
+        return None;
+    }
+    if let Err(e) = expr.parse::<cron::Schedule>() {
+        sink.format(node.pos, format!("`{key}`: {expr:?} is not a valid cron expression ({e}); fields are sec min hour day-of-month month day-of-week [year], e.g. \"0 */10 * * * *\""));
+        return None;
+    }
+    Some(expr)
+}
+
 /// A whole number ≥ 0.
 pub fn count(sink: &mut Sink<'_>, node: &Node, key: &str) -> Option<u32> {
     match &node.value {

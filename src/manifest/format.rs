@@ -3,7 +3,10 @@
 //! checks documents against it, messages and "did you mean" hints list from it, tests
 //! hold docs/manifests.md to it, and a JSON Schema can be generated from it.
 
-use crate::model::{Addon, DesiredStatus, RemoveAction, Rule, UserField, UserType};
+use crate::model::{
+    Addon, ConflictPolicy, DesiredStatus, IntegrationService, RemoveAction, Rule, UserField,
+    UserType,
+};
 
 /// A document kind of the manifest format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -381,19 +384,44 @@ const PERSONAL_CONTACTS_DOC: &[FieldDef] = &[
     ruled("contacts", Shape::Items(CONTACT_FIELDS), Rule::K5),
 ];
 
+/// The services' manifest spellings, from [`IntegrationService::ALL`].
+pub const SERVICES: [&str; 3] = [
+    IntegrationService::ALL[0].as_str(),
+    IntegrationService::ALL[1].as_str(),
+    IntegrationService::ALL[2].as_str(),
+];
+
+/// The conflict policies' spellings, from [`ConflictPolicy::ALL`].
+pub const CONFLICT_POLICIES: [&str; 3] = [
+    ConflictPolicy::ALL[0].as_str(),
+    ConflictPolicy::ALL[1].as_str(),
+    ConflictPolicy::ALL[2].as_str(),
+];
+
+/// `credentials` of an integration: OAuth 2 (google, office365) or Exchange's four fields.
+pub const INTEGRATION_CREDENTIALS: &[FieldDef] = &[
+    ruled("refreshToken", Shape::Secret, Rule::K4),
+    ruled("username", Shape::Text, Rule::K4),
+    ruled("password", Shape::Secret, Rule::K4),
+    ruled("version", Shape::Text, Rule::K4),
+    ruled("ewsUrl", Shape::Text, Rule::K4),
+];
+
 const INTEGRATION_DOC: &[FieldDef] = &[
     KIND,
     ACCOUNT,
     required("user", Shape::Email),
-    field(
-        "service",
-        Shape::OneOf(&["google", "office365", "exchange"]),
-    ),
+    FieldDef {
+        name: "service",
+        shape: Shape::OneOf(&SERVICES),
+        required: true,
+        rule: Some(Rule::K4),
+    },
     field("calendar", Shape::Bool),
     field("contacts", Shape::Bool),
-    field("conflict", Shape::OneOf(&["zoom", "external", "newest"])),
+    field("conflict", Shape::OneOf(&CONFLICT_POLICIES)),
     field("schedule", Shape::Cron),
-    field("credentials", Shape::Attributes),
+    ruled("credentials", Shape::Map(INTEGRATION_CREDENTIALS), Rule::K4),
 ];
 
 const CALENDLY_DOC: &[FieldDef] = &[
@@ -483,7 +511,7 @@ pub const KINDS: &[KindDef] = &[
         kind: Kind::CalendarContactIntegration,
         name: "CalendarContactIntegration",
         summary: "a user's calendar and contact sync (K4)",
-        support: Support::Later,
+        support: Support::Read,
         fields: INTEGRATION_DOC,
     },
     KindDef {

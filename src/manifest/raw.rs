@@ -161,6 +161,8 @@ pub struct Raw {
     pub external: Vec<Owned<DesiredExternalContacts>>,
     /// Personal contact groups.
     pub personal: Vec<Owned<DesiredContactGroup>>,
+    /// Calendar and contact integrations (K4).
+    pub integrations: Vec<Owned<crate::model::DesiredIntegration>>,
 }
 
 /// Where the file is: its path relative to the manifest folder (for messages) and its

@@ -268,3 +268,75 @@ fn resync_is_parsed_as_cron_with_its_location() {
         Some("*/5 * * * * *")
     );
 }
+
+const ALICE: &str = "kind: User\nemail: alice@acme.com\n";
+
+#[test]
+fn k4_an_integration_is_read_with_its_defaults_and_secret_reference() {
+    let d = dir(&[
+        ("account.yaml", ACCOUNT),
+        ("users.yaml", ALICE),
+        (
+            "alice.yaml",
+            "kind: CalendarContactIntegration\nuser: alice@acme.com\nservice: google\nschedule: \"0 */15 * * * *\"\ncredentials:\n  refreshToken: { env: ALICE_GOOGLE_REFRESH_TOKEN }\n",
+        ),
+    ]);
+    let m = load_dir(d.path()).expect("valid");
+    let i = &m.accounts["acme"].integrations[&e("alice@acme.com")];
+    assert_eq!(i.service, crate::model::IntegrationService::Google);
+    assert!(i.calendar && i.contacts, "both on unless said otherwise");
+    assert_eq!(i.conflict, crate::model::ConflictPolicy::Newest);
+    assert_eq!(i.schedule.as_deref(), Some("0 */15 * * * *"));
+    assert_eq!(
+        i.credentials,
+        Some(crate::model::IntegrationCredentials::OAuth {
+            refresh_token: SecretRef::Env("ALICE_GOOGLE_REFRESH_TOKEN".into())
+        })
+    );
+    assert_eq!(i.source.to_string(), "alice.yaml:2:7");
+}
+
+#[test]
+fn k4_bad_integrations_are_reported_with_their_location() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        ("users.yaml", ALICE),
+        (
+            "a.yaml",
+            "kind: CalendarContactIntegration\nuser: alice@acme.com\nservice: gogle\nconflict: latest\nschedule: every hour\n",
+        ),
+        (
+            "b.yaml",
+            "kind: CalendarContactIntegration\nuser: bob@acme.com\nservice: google\ncredentials:\n  password: { env: P }\n",
+        ),
+        (
+            "c.yaml",
+            "kind: CalendarContactIntegration\nuser: alice@acme.com\nservice: exchange\ncredentials:\n  username: alice\n",
+        ),
+    ]);
+    let has = |at: &str, what: &str| errs.iter().any(|e| e.contains(at) && e.contains(what));
+    assert!(has("a.yaml:3:10", "did you mean `google`?"), "{errs:?}");
+    assert!(has("a.yaml:4:11", "not a conflict policy"), "{errs:?}");
+    assert!(has("a.yaml:5:11", "not a cron expression"), "{errs:?}");
+    assert!(has("b.yaml:5:3", "`password` is an Exchange credential"), "{errs:?}");
+    assert!(has("b.yaml", "need `refreshToken`"), "{errs:?}");
+    assert!(has("c.yaml", "need `password`"), "{errs:?}");
+    assert!(has("c.yaml", "need `ewsUrl`"), "{errs:?}");
+}
+
+#[test]
+fn k4_a_user_has_one_integration_at_a_time() {
+    let doc = |s: &str| format!("kind: CalendarContactIntegration\nuser: alice@acme.com\nservice: {s}\n");
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        ("users.yaml", ALICE),
+        ("a.yaml", &doc("google")),
+        ("b.yaml", &doc("office365")),
+    ]);
+    assert!(
+        errs.iter().any(|e| e.contains("b.yaml:2:7")
+            && e.contains("K4")
+            && e.contains("the first is at a.yaml:2:7")),
+        "{errs:?}"
+    );
+}

@@ -316,6 +316,8 @@ pub struct Desired {
     pub external_contacts: BTreeMap<Email, super::DesiredExternalContacts>,
     /// Personal contact groups per user and group name (K5–K7).
     pub personal_contacts: BTreeMap<Email, BTreeMap<String, super::DesiredContactGroup>>,
+    /// Calendar and contact integrations per user (K4; one service per user).
+    pub integrations: BTreeMap<Email, super::DesiredIntegration>,
 }
 
 /// The account's plan tier, as far as U1 and rate limits care.
@@ -417,6 +419,10 @@ pub struct Observed {
     /// Personal contacts per user and group name.
     #[serde(default)]
     pub personal_contacts: BTreeMap<Email, BTreeMap<String, Vec<super::StoredContact>>>,
+    /// Calendar and contact integrations (K4); `None` when the provider cannot read them
+    /// (Zoom has no API for them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrations: Option<super::IntegrationObservation>,
 }
 
 /// What roster itself last set, per object and field: the third side of the diff.
@@ -440,4 +446,6 @@ pub struct LastApplied {
     pub external_contacts: BTreeMap<Email, BTreeSet<Email>>,
     /// Personal contact groups roster set, per user.
     pub personal_contacts: BTreeMap<Email, BTreeSet<String>>,
+    /// Integrations roster asked to connect, per user, with the service (K4).
+    pub integrations: BTreeMap<Email, super::IntegrationService>,
 }

@@ -7,6 +7,7 @@
 mod account;
 mod contacts;
 mod email;
+mod integration;
 mod object;
 mod op;
 mod rules;
@@ -15,6 +16,7 @@ mod user;
 pub use account::*;
 pub use contacts::*;
 pub use email::*;
+pub use integration::*;
 pub use object::*;
 pub use op::*;
 pub use rules::*;

@@ -49,6 +49,8 @@ pub enum ObjectRef {
         /// The group's display name.
         group: String,
     },
+    /// A user's calendar and contact integration (K4): one per user.
+    Integration(Email),
 }
 
 /// The kind of an [`ObjectRef`], with its text prefix.
@@ -72,6 +74,8 @@ pub enum ObjectKind {
     ExternalContact,
     /// `contacts/USER/GROUP`.
     PersonalContacts,
+    /// `integration/USER`.
+    Integration,
 }
 
 impl ObjectKind {
@@ -86,6 +90,7 @@ impl ObjectKind {
             ObjectKind::Organization | ObjectKind::OrgMember => "organization",
             ObjectKind::ExternalContact => "contact",
             ObjectKind::PersonalContacts => "contacts",
+            ObjectKind::Integration => "integration",
         }
     }
 }
@@ -103,6 +108,7 @@ impl ObjectRef {
             ObjectRef::OrgMember { .. } => ObjectKind::OrgMember,
             ObjectRef::ExternalContact { .. } => ObjectKind::ExternalContact,
             ObjectRef::PersonalContacts { .. } => ObjectKind::PersonalContacts,
+            ObjectRef::Integration(_) => ObjectKind::Integration,
         }
     }
 
@@ -110,7 +116,7 @@ impl ObjectRef {
     /// to concurrent calls on one user) and summaries.
     pub fn user(&self) -> Option<&Email> {
         match self {
-            ObjectRef::User(e) => Some(e),
+            ObjectRef::User(e) | ObjectRef::Integration(e) => Some(e),
             ObjectRef::ExternalContact { user, .. } | ObjectRef::PersonalContacts { user, .. } => {
                 Some(user)
             }
@@ -139,6 +145,7 @@ impl fmt::Display for ObjectRef {
             } => write!(f, "organization/{organization}/{email}"),
             ObjectRef::ExternalContact { user, contact } => write!(f, "contact/{user}/{contact}"),
             ObjectRef::PersonalContacts { user, group } => write!(f, "contacts/{user}/{group}"),
+            ObjectRef::Integration(user) => write!(f, "integration/{user}"),
         }
     }
 }
@@ -216,6 +223,7 @@ impl FromStr for ObjectRef {
                     group: name(text, group)?,
                 })
             }
+            "integration" => Ok(ObjectRef::Integration(email(text, rest)?)),
             other => Err(KeyError::object(text, format!("unknown kind `{other}`"))),
         }
     }
@@ -374,6 +382,7 @@ mod tests {
                 user: e("a@x.com"),
                 group: "Clients / EU".into(),
             },
+            ObjectRef::Integration(e("a@x.com")),
         ]
     }
 
@@ -440,6 +449,8 @@ mod tests {
             "group/",
             "contact/a@x.com",
             "contacts/a@x.com/",
+            "integration/",
+            "integration/nobody",
         ] {
             assert!(bad.parse::<ObjectRef>().is_err(), "{bad}");
         }

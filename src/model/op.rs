@@ -43,6 +43,7 @@ pub enum Action {
     RequestExternalContact,
     RemoveExternalContact,
     ReplacePersonalContacts,
+    ConnectIntegration,
 }
 
 /// The terraform-like sign of an action in the text plan.
@@ -95,6 +96,7 @@ impl Action {
             Action::RequestExternalContact => "request_external_contact",
             Action::RemoveExternalContact => "remove_external_contact",
             Action::ReplacePersonalContacts => "replace_personal_contacts",
+            Action::ConnectIntegration => "connect_integration",
         }
     }
 
@@ -109,7 +111,8 @@ impl Action {
             | Action::CreateOrganization
             | Action::InviteAccount
             | Action::RequestLink
-            | Action::RequestExternalContact => Sign::Add,
+            | Action::RequestExternalContact
+            | Action::ConnectIntegration => Sign::Add,
             Action::ResendInvitation | Action::ResendAccountInvitation => Sign::Resend,
             Action::CancelInvitation
             | Action::DisassociateUser
@@ -390,6 +393,18 @@ pub enum Op {
         /// Provider ids to delete.
         delete: Vec<String>,
     },
+    /// Connect a user's calendar and contact integration (K4). Zoom has no API for it
+    /// (the OAuth consent is the user's): a manual change on Zoom, done by the simulator.
+    ConnectIntegration {
+        /// The user.
+        user: Email,
+        /// The service.
+        service: super::IntegrationService,
+        /// Calendar integration on.
+        calendar: bool,
+        /// Contact integration on.
+        contacts: bool,
+    },
 }
 
 impl std::fmt::Display for Action {
@@ -444,6 +459,7 @@ impl Op {
             Op::RequestExternalContact { .. } => Action::RequestExternalContact,
             Op::RemoveExternalContact { .. } => Action::RemoveExternalContact,
             Op::ReplacePersonalContacts { .. } => Action::ReplacePersonalContacts,
+            Op::ConnectIntegration { .. } => Action::ConnectIntegration,
         }
     }
 }
@@ -497,7 +513,8 @@ impl Op {
             | Op::DeleteOrganization { .. }
             | Op::RequestExternalContact { .. }
             | Op::RemoveExternalContact { .. }
-            | Op::ReplacePersonalContacts { .. } => None,
+            | Op::ReplacePersonalContacts { .. }
+            | Op::ConnectIntegration { .. } => None,
         }
     }
 }
@@ -512,6 +529,7 @@ mod tests {
             "create_user",
             "set_group",
             "replace_personal_contacts",
+            "connect_integration",
             "delete_organization",
         ] {
             assert_eq!(Action::parse(name).map(Action::as_str), Some(name));

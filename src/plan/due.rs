@@ -120,6 +120,7 @@ mod tests {
             organization: None,
             external_contacts: Default::default(),
             personal_contacts: Default::default(),
+            integrations: Default::default(),
         }
     }
 
@@ -157,6 +158,7 @@ mod tests {
             organization: Default::default(),
             external_contacts: None,
             personal_contacts: Default::default(),
+            integrations: Default::default(),
         }
     }
 

@@ -8,6 +8,7 @@ mod context;
 mod due;
 mod existing;
 mod field;
+mod integrations;
 mod objects;
 mod org;
 mod personal;
@@ -76,6 +77,7 @@ pub fn plan(
     users::plan_users(&mut cx, &mut pools);
     pools.finish(&mut cx);
     contacts::plan_contacts(&mut cx);
+    integrations::plan_integrations(&mut cx);
     users::check_u1(&mut cx);
     users::check_u11(&mut cx);
     users::check_min_admins(&mut cx);

@@ -57,6 +57,7 @@ fn desired(users: Vec<DesiredUser>) -> Desired {
         organization: None,
         external_contacts: BTreeMap::new(),
         personal_contacts: BTreeMap::new(),
+        integrations: BTreeMap::new(),
     };
     let mut owner = du("owner@acme.com", |s| {
         s.role = Some(RoleName::Owner);
@@ -138,6 +139,7 @@ fn observed(users: Vec<ObservedUser>) -> Observed {
         organization: Default::default(),
         external_contacts: None,
         personal_contacts: BTreeMap::new(),
+        integrations: None,
     };
     let owner = ou("owner@acme.com", ObservedStatus::Active, |s| {
         s.role = Some(RoleName::Owner);
@@ -795,3 +797,5 @@ fn issue10_item6_u13_a_deactivated_user_is_activated_before_it_is_deleted() {
     assert!(delete.depends_on.contains(&activate.id), "{delete:?}");
     assert_eq!(activate.rule, Some(Rule::U13));
 }
+
+mod integrations;

@@ -6,6 +6,7 @@
 
 use crate::model::{ContactState, LastApplied, LinkState, Observed, ObservedOrganization, Op};
 use crate::model::{Email, OrgMember};
+use crate::model::{IntegrationObservation, IntegrationStatus, ObservedIntegration};
 use crate::store::ManualChange;
 use std::collections::BTreeMap;
 
@@ -17,6 +18,34 @@ pub fn fold_manual(observed: &mut Observed, manual: &[ManualChange], last: &Last
     if observed.external_contacts.is_none() {
         observed.external_contacts = Some(external_contacts(manual, last));
     }
+    if observed.integrations.is_none() {
+        observed.integrations = Some(integrations(manual));
+    }
+}
+
+/// Integrations (K4): those whose connection the user made and someone confirmed. Zoom
+/// shows neither the status nor the last sync to an API, so neither is known here.
+fn integrations(manual: &[ManualChange]) -> IntegrationObservation {
+    let mut out = IntegrationObservation::default();
+    for m in manual.iter().filter(|m| m.confirmed_at.is_some()) {
+        if let Op::ConnectIntegration {
+            user,
+            service,
+            calendar,
+            contacts,
+        } = &m.op
+        {
+            let connected = ObservedIntegration {
+                service: *service,
+                calendar: *calendar,
+                contacts: *contacts,
+                status: IntegrationStatus::Connected,
+                last_sync: None,
+            };
+            out.users.insert(user.clone(), connected);
+        }
+    }
+    out
 }
 
 /// The organization as the confirmed manual changes made it (O1, O5, O6, O7).
@@ -52,6 +81,8 @@ fn fold_organization(observed: &mut Observed, manual: &[ManualChange]) {
             Op::DeleteOrganization { .. } => org.organization = None,
             // Folded into the external contacts, below.
             Op::RemoveExternalContact { .. } => {}
+            // Folded into the integrations, above.
+            Op::ConnectIntegration { .. } => {}
             // Zoom has an API for these: they are never manual changes.
             Op::CreateUser { .. }
             | Op::ResendInvitation { .. }
@@ -141,6 +172,7 @@ mod tests {
             organization: Default::default(),
             external_contacts: None,
             personal_contacts: Default::default(),
+            integrations: None,
         }
     }
 

@@ -89,6 +89,10 @@ pub fn encode(last: &LastApplied) -> Result<Vec<Row>, StoreError> {
             out.push(row(object, MANAGED, Value::Bool(true)));
         }
     }
+    for (user, service) in &last.integrations {
+        let object = ObjectRef::Integration(user.clone());
+        out.push(row(object, "service", json(service)?));
+    }
     Ok(out)
 }
 
@@ -131,6 +135,9 @@ pub fn decode(rows: impl IntoIterator<Item = Row>) -> Result<LastApplied, StoreE
             ObjectRef::PersonalContacts { user, group } => {
                 let set = last.personal_contacts.entry(user.clone()).or_default();
                 set.insert(group.clone());
+            }
+            ObjectRef::Integration(user) => {
+                last.integrations.insert(user.clone(), value(&r)?);
             }
             ObjectRef::Account | ObjectRef::OrgMember { .. } => {
                 return Err(bad(

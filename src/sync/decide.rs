@@ -6,7 +6,7 @@
 
 use super::contact::ContactHash;
 use super::status::{Pair, Side, SideState};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// How a contact changed on one side since the pair's base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,18 +30,7 @@ impl Presence {
     }
 }
 
-/// Which side wins a conflict (the manifest's `conflict:`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConflictPolicy {
-    /// Zoom's version wins.
-    Zoom,
-    /// The external version wins.
-    External,
-    /// The most recently modified wins; when a side gives no time (or both are equal) the
-    /// external version wins, and the plan says so.
-    Newest,
-}
+pub use crate::model::ConflictPolicy;
 
 /// Why a conflict went the way it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

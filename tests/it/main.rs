@@ -8,6 +8,7 @@ mod daemon;
 mod diagnostics;
 mod example;
 mod harness;
+mod integrations;
 mod org;
 mod regress;
 mod sim_serve;

@@ -175,6 +175,7 @@ fn admin_effect(op: &Op) -> AdminEffect<'_> {
         | Op::DeleteOrganization { .. }
         | Op::RequestExternalContact { .. }
         | Op::RemoveExternalContact { .. }
+        | Op::ConnectIntegration { .. }
         | Op::ReplacePersonalContacts { .. } => AdminEffect::None,
     }
 }

@@ -100,6 +100,12 @@ pub struct SimAccount {
     /// Personal contacts per user and contact group (K5–K7).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub personal_contacts: BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>>,
+    /// Calendar and contact integrations per user (K4): service, status, last sync.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub integrations: BTreeMap<Email, crate::model::ObservedIntegration>,
+    /// The account's default integration service and its lock (K4).
+    #[serde(default)]
+    pub integration_defaults: crate::model::IntegrationDefaults,
 }
 
 fn yes() -> bool {

@@ -93,7 +93,7 @@ impl From<Disk> for LogEntry {
 pub fn display(target: &ObjectRef) -> String {
     match target {
         ObjectRef::Account => "account".to_string(),
-        ObjectRef::User(email) => email.to_string(),
+        ObjectRef::User(email) | ObjectRef::Integration(email) => email.to_string(),
         ObjectRef::Group(name)
         | ObjectRef::ChatGroup(name)
         | ObjectRef::Role(name)

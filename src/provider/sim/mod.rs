@@ -5,6 +5,7 @@
 
 pub mod cloud;
 mod contacts;
+pub use contacts::integration;
 pub mod engine;
 pub mod log;
 mod observe;
@@ -203,6 +204,8 @@ fn empty_account(id: &str, owner: &Email) -> SimAccount {
         channels: Vec::new(),
         personal_contacts_enabled: true,
         personal_contacts: BTreeMap::new(),
+        integrations: BTreeMap::new(),
+        integration_defaults: Default::default(),
     }
 }
 

@@ -22,6 +22,7 @@ pub fn manual_steps(op: &Op) -> Option<Vec<String>> {
             format!("Click the number in the External contacts column of {user}"),
             format!("On the row of {contact}, click the ellipsis, then \"Remove from account\"" ),
         ],
+        Op::ConnectIntegration { user, service, .. } => connect_steps(user, *service),
         Op::CreateUser { .. }
         | Op::ResendInvitation { .. }
         | Op::CancelInvitation { .. }
@@ -48,4 +49,22 @@ pub fn manual_steps(op: &Op) -> Option<Vec<String>> {
         | Op::ReplacePersonalContacts { .. } => return None,
     };
     Some(steps)
+}
+
+/// Seed 004: the user connects the integration in the Zoom Workplace app (the OAuth
+/// consent or the Exchange password is theirs; no admin can do it for them).
+fn connect_steps(user: &crate::model::Email, service: crate::model::IntegrationService) -> Vec<String> {
+    use crate::model::IntegrationService;
+    let consent = match service {
+        IntegrationService::Google => "Google: sign in to the Google account on Google's page and click Allow, so that Zoom may read the contacts and Google Calendar".to_string(),
+        IntegrationService::Office365 => "Office 365: sign in with the Microsoft 365 account and accept the permissions Zoom asks for (contacts and calendar, through Microsoft Graph)".to_string(),
+        IntegrationService::Exchange => "Exchange: enter the Exchange username or UPN, the Exchange password, the Exchange version and the organization's EWS URL".to_string(),
+    };
+    vec![
+        format!("{user} (not an admin: the authorisation is theirs) opens the Zoom Workplace desktop app, selects the Profile tab on the left and scrolls to Other"),
+        format!("Under Calendar and Contacts Integration, select \"Set up calendar and contacts integration\" and choose {}", service.display()),
+        "Click Next and follow the on-screen instructions to give Zoom access to the contacts and calendar service".into(),
+        consent,
+        "After authorising, the Zoom web portal opens and shows the calendar and contact integration permissions; then run `roster confirm` with this change's id".into(),
+    ]
 }

@@ -254,6 +254,8 @@ pub async fn refresh(
             organization: Default::default(),
             external_contacts: None,
             personal_contacts: BTreeMap::new(),
+            // Zoom has no API that reads a user's integration (integrations.md).
+            integrations: None,
         },
         ids,
     ))

@@ -7,6 +7,7 @@
 //! `external` external contacts, `personal` personal contact groups.
 
 mod external;
+pub mod integration;
 mod organization;
 mod personal;
 

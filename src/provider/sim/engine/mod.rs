@@ -374,6 +374,12 @@ impl Cloud {
                 update,
                 delete,
             } => self.replace_personal_contacts(ai, user, group, add, update, delete),
+            Op::ConnectIntegration {
+                user,
+                service,
+                calendar,
+                contacts,
+            } => self.connect_integration(ai, user, *service, *calendar, *contacts),
         }
     }
 

@@ -216,7 +216,8 @@ pub async fn execute(http: &Http, ids: &Ids, op: &Op) -> Result<LearntId, Provid
         | Op::UnlinkAccount { .. }
         | Op::RequestLink { .. }
         | Op::DeleteOrganization { .. }
-        | Op::RemoveExternalContact { .. } => Err(ProviderError::State(format!(
+        | Op::RemoveExternalContact { .. }
+        | Op::ConnectIntegration { .. } => Err(ProviderError::State(format!(
             "{op:?} has no Zoom API: it is a manual change (roster confirm)"
         ))),
     }
