@@ -2,8 +2,8 @@
 //! invited user, a user editing their profile, time passing) and look at it.
 
 use crate::model::{Email, IntegrationService};
-use crate::provider::sim::integration;
 use crate::provider::ProviderError;
+use crate::provider::sim::integration;
 use crate::provider::sim::{CloudFile, cloud::Cloud, oob, read_seed};
 use std::path::{Path, PathBuf};
 
@@ -441,9 +441,9 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
         SimCommand::RevokeIntegration { email: raw } => {
             let mut cloud = load(&file, state_dir)?;
             let user = email(&raw)?;
-            let (ai, _) = cloud
-                .locate(&user)
-                .ok_or_else(|| ProviderError::Config(format!("{raw} is in no simulated account")))?;
+            let (ai, _) = cloud.locate(&user).ok_or_else(|| {
+                ProviderError::Config(format!("{raw} is in no simulated account"))
+            })?;
             if !integration::revoke(&mut cloud.accounts[ai], &user) {
                 return Err(ProviderError::Config(format!(
                     "{raw} has no calendar and contact integration"

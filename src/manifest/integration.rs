@@ -125,9 +125,10 @@ fn credentials(
             &["refreshToken"],
             &["username", "password", "version", "ewsUrl"],
         ),
-        IntegrationService::Exchange => {
-            (&["username", "password", "version", "ewsUrl"], &["refreshToken"])
-        }
+        IntegrationService::Exchange => (
+            &["username", "password", "version", "ewsUrl"],
+            &["refreshToken"],
+        ),
     };
     let mut ok = true;
     for key in unwanted {

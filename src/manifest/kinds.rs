@@ -107,7 +107,9 @@ fn read_kind(kind: Kind, doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, ra
         Kind::Organization => super::contacts::read_organization(doc, sink, raw),
         Kind::ExternalContacts => super::contacts::read_external(doc, sink, raw),
         Kind::PersonalContacts => super::contacts::read_personal(doc, file, sink, raw),
-        Kind::CalendarContactIntegration => super::integration::read_integration(doc, file, sink, raw),
+        Kind::CalendarContactIntegration => {
+            super::integration::read_integration(doc, file, sink, raw)
+        }
         Kind::CalendlyConnection | Kind::SimulatorSeed => {}
     }
 }

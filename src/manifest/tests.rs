@@ -318,7 +318,10 @@ fn k4_bad_integrations_are_reported_with_their_location() {
     assert!(has("a.yaml:3:10", "did you mean `google`?"), "{errs:?}");
     assert!(has("a.yaml:4:11", "not a conflict policy"), "{errs:?}");
     assert!(has("a.yaml:5:11", "not a cron expression"), "{errs:?}");
-    assert!(has("b.yaml:5:3", "`password` is an Exchange credential"), "{errs:?}");
+    assert!(
+        has("b.yaml:5:3", "`password` is an Exchange credential"),
+        "{errs:?}"
+    );
     assert!(has("b.yaml", "need `refreshToken`"), "{errs:?}");
     assert!(has("c.yaml", "need `password`"), "{errs:?}");
     assert!(has("c.yaml", "need `ewsUrl`"), "{errs:?}");
@@ -326,7 +329,8 @@ fn k4_bad_integrations_are_reported_with_their_location() {
 
 #[test]
 fn k4_a_user_has_one_integration_at_a_time() {
-    let doc = |s: &str| format!("kind: CalendarContactIntegration\nuser: alice@acme.com\nservice: {s}\n");
+    let doc =
+        |s: &str| format!("kind: CalendarContactIntegration\nuser: alice@acme.com\nservice: {s}\n");
     let errs = errors(&[
         ("account.yaml", ACCOUNT),
         ("users.yaml", ALICE),

@@ -39,7 +39,9 @@ impl IntegrationService {
 
     /// The service `s` names, exactly.
     pub fn parse(s: &str) -> Option<IntegrationService> {
-        IntegrationService::ALL.into_iter().find(|x| x.as_str() == s)
+        IntegrationService::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
     }
 
     /// How Zoom's portal names the service (seed 004).

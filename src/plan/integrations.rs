@@ -77,10 +77,9 @@ fn why_connect(current: Option<&ObservedIntegration>, i: &DesiredIntegration) ->
             "authorise {} again (Zoom shows the integration as needing re-authorisation)",
             i.service.display()
         )),
-        IntegrationStatus::Disconnected => Some(format!(
-            "connect {} (disconnected)",
-            i.service.display()
-        )),
+        IntegrationStatus::Disconnected => {
+            Some(format!("connect {} (disconnected)", i.service.display()))
+        }
     }
 }
 

@@ -6,9 +6,11 @@ use crate::harness::Workspace;
 
 const SEED: &str = "clock: 2026-11-01T09:00:00Z\naccounts:\n  - id: acme\n    owner: owner@acme.com\n    users:\n      - { email: owner@acme.com, type: licensed }\n      - { email: alice@acme.com }\n";
 
-const PEOPLE: &str = "kind: User\nemail: owner@acme.com\ntype: licensed\n---\nkind: User\nemail: alice@acme.com\n";
+const PEOPLE: &str =
+    "kind: User\nemail: owner@acme.com\ntype: licensed\n---\nkind: User\nemail: alice@acme.com\n";
 
-const GOOGLE: &str = "kind: CalendarContactIntegration\nuser: alice@acme.com\nservice: google\nconflict: zoom\n";
+const GOOGLE: &str =
+    "kind: CalendarContactIntegration\nuser: alice@acme.com\nservice: google\nconflict: zoom\n";
 
 fn sim_ws(extra: &str) -> Workspace {
     let ws = Workspace::empty();
@@ -47,11 +49,24 @@ fn k4_the_simulator_connects_a_declared_integration_once() {
     // The user's authorisation is revoked: the plan asks for it again.
     sim(&ws, &["revoke-integration", "alice@acme.com"]).expect_code(0);
     let plan = ws.run(&["plan"]).expect_code(0);
-    assert!(plan.stdout.contains("authorise Google again"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("authorise Google again"),
+        "{}",
+        plan.stdout
+    );
 
     // The admin locks another default: connecting Google is a plan error (K4).
-    sim(&ws, &["integration-default", "acme", "--service", "office365", "--lock"])
-        .expect_code(0);
+    sim(
+        &ws,
+        &[
+            "integration-default",
+            "acme",
+            "--service",
+            "office365",
+            "--lock",
+        ],
+    )
+    .expect_code(0);
     let show = ws.sim_show();
     assert_eq!(
         show["accounts"][0]["integrations"]["alice@acme.com"]["status"], "disconnected",
@@ -60,8 +75,11 @@ fn k4_the_simulator_connects_a_declared_integration_once() {
     let plan = ws.run(&["plan"]);
     assert_ne!(plan.code, 0, "{}", plan.stdout);
     assert!(
-        plan.stdout.contains("locks the calendar and contact integration to Office365")
-            || plan.stderr.contains("locks the calendar and contact integration to Office365"),
+        plan.stdout
+            .contains("locks the calendar and contact integration to Office365")
+            || plan
+                .stderr
+                .contains("locks the calendar and contact integration to Office365"),
         "{}\n{}",
         plan.stdout,
         plan.stderr
@@ -115,13 +133,23 @@ fn k4_on_zoom_connecting_is_a_manual_change_for_the_user_with_seed_004s_steps() 
     }
     let applied = run(&["apply", "--auto-approve"]).expect_code(0);
     assert!(
-        applied.stdout.contains("1 manual change(s) recorded as pending"),
+        applied
+            .stdout
+            .contains("1 manual change(s) recorded as pending"),
         "{}",
         applied.stdout
     );
-    let mut c = ws.cmd(&["confirm", "connect_integration:integration/alice@acme.com", "--dir"]);
+    let mut c = ws.cmd(&[
+        "confirm",
+        "connect_integration:integration/alice@acme.com",
+        "--dir",
+    ]);
     c.arg(&ws.manifests);
     crate::harness::Run::from(c.output().expect("confirm")).expect_code(0);
     let done = run(&["plan", "--detailed-exitcode"]);
-    assert_eq!(done.code, 0, "a confirmed connection is taken as done:\n{}", done.stdout);
+    assert_eq!(
+        done.code, 0,
+        "a confirmed connection is taken as done:\n{}",
+        done.stdout
+    );
 }

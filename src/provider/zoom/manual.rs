@@ -53,7 +53,10 @@ pub fn manual_steps(op: &Op) -> Option<Vec<String>> {
 
 /// Seed 004: the user connects the integration in the Zoom Workplace app (the OAuth
 /// consent or the Exchange password is theirs; no admin can do it for them).
-fn connect_steps(user: &crate::model::Email, service: crate::model::IntegrationService) -> Vec<String> {
+fn connect_steps(
+    user: &crate::model::Email,
+    service: crate::model::IntegrationService,
+) -> Vec<String> {
     use crate::model::IntegrationService;
     let consent = match service {
         IntegrationService::Google => "Google: sign in to the Google account on Google's page and click Allow, so that Zoom may read the contacts and Google Calendar".to_string(),

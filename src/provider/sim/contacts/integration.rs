@@ -25,7 +25,10 @@ impl Cloud {
         let a = &mut self.accounts[ai];
         check_connect(a, user, service)?;
         let previous = a.integrations.get(user).and_then(|i| i.last_sync);
-        let same = a.integrations.get(user).is_some_and(|i| i.service == service);
+        let same = a
+            .integrations
+            .get(user)
+            .is_some_and(|i| i.service == service);
         a.integrations.insert(
             user.clone(),
             ObservedIntegration {
