@@ -266,3 +266,115 @@ fn a_pending_users_profile_is_set_on_zoom() {
     );
     pending_profile_is_set(&|args| on_zoom(&ws, args), &ws);
 }
+
+/// The value of the gauge `family{account="acme"…}` on `/metrics` (the first sample).
+fn gauge(metrics: &str, family: &str) -> f64 {
+    let samples = crate::daemon::parse_prometheus(metrics).unwrap_or_else(|e| panic!("{e}"));
+    samples
+        .iter()
+        .find(|(name, _)| name == family)
+        .map(|(_, v)| *v)
+        .unwrap_or_else(|| panic!("no {family} in\n{metrics}"))
+}
+
+/// The users of the simulated account still pending (an invitation not accepted).
+fn pending_in_sim(ws: &Workspace) -> usize {
+    let sim = ws.sim_state();
+    sim["accounts"][0]["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter(|u| u["status"] == "pending")
+        .count()
+}
+
+/// Row "daemon `/metrics` after its first apply": every gauge describes the account after
+/// the run that just ended, not before it.
+#[test]
+fn after_the_first_apply_the_daemons_gauges_describe_the_account_it_left() {
+    let ws = Workspace::acme();
+    let d = ws.daemon(&[], &[]);
+    d.wait_for("the first run", std::time::Duration::from_secs(30), || {
+        let a = &d.status()["accounts"]["acme"];
+        a["runs"].as_u64() >= Some(1) && a["running"] == false
+    });
+    let (_, metrics) = d.get("/metrics");
+    let status = d.status();
+    let mut d = d;
+    d.terminate();
+    d.wait_exit(std::time::Duration::from_secs(20));
+    let pending = pending_in_sim(&ws);
+    assert!(pending >= 5, "the example invites new users: {pending}");
+    assert_eq!(
+        gauge(&metrics, "roster_pending_invitations"),
+        pending as f64,
+        "{metrics}"
+    );
+    let plan = ws.run(&["plan"]);
+    let left = plan
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("Plan:"))
+        .map_or(0, |l| {
+            l.split(|c: char| !c.is_ascii_digit())
+                .filter_map(|n| n.parse::<usize>().ok())
+                .sum()
+        });
+    assert_eq!(
+        gauge(&metrics, "roster_drift_changes"),
+        left as f64,
+        "the gauge matches the next plan:\n{}\n{metrics}\n{status}",
+        plan.stdout
+    );
+    assert!(
+        left < 20,
+        "the first run applied the example: {}",
+        plan.stdout
+    );
+}
+
+/// Row "invalid YAML written into the watched folder": the account shows as degraded, with
+/// the error at its true position, on the page, in `/status` and in a metric.
+#[test]
+fn invalid_yaml_in_the_watched_folder_degrades_the_account_everywhere() {
+    let ws = crate::daemon::small(crate::daemon::YEARLY);
+    let d = ws.daemon(&[], &[]);
+    d.wait_in_sync("acme");
+    ws.write("groups.yaml", "kind: Group\nname: [unclosed\n");
+    d.wait_for("the load error", std::time::Duration::from_secs(20), || {
+        d.status()["manifests"]["ok"] == false
+    });
+    let s = d.status();
+    assert_eq!(s["state"], "degraded", "{s}");
+    assert_eq!(
+        s["accounts"]["acme"]["degraded"],
+        serde_json::json!(["manifests_failed_to_load"]),
+        "{s}"
+    );
+    let diags = s["manifests"]["error"]["diagnostics"].to_string();
+    assert!(
+        diags.contains("groups.yaml:2:16"),
+        "a line the file has: {diags}"
+    );
+    let (_, page) = d.get("/");
+    assert!(
+        page.contains(r#"<span class="warn">degraded</span>"#)
+            && page.contains("manifests_failed_to_load")
+            && page.contains("groups.yaml:2:16"),
+        "{page}"
+    );
+    assert!(!page.contains(r#"class="good">ready"#), "{page}");
+    let (_, metrics) = d.get("/metrics");
+    assert!(
+        metrics.contains(
+            "roster_account_degraded{account=\"acme\",reason=\"manifests_failed_to_load\"} 1\n"
+        ),
+        "{metrics}"
+    );
+    let (code, ready) = d.get("/readyz");
+    assert_eq!(code, 200, "degraded stays routable (README, States)");
+    assert!(
+        ready.contains("degraded: acme (manifests_failed_to_load"),
+        "{ready}"
+    );
+}
