@@ -46,6 +46,9 @@ pub(crate) struct Ctx<'a> {
     pub next: LastApplied,
     /// Change ids of containers created in this plan, by target (`group/x`).
     pub created: BTreeMap<ObjectRef, ChangeId>,
+    /// Containers this plan deletes: their members go with them, so no member removal is
+    /// planned for them (Zoom refuses to empty a contact group member by member, 400/300).
+    pub deleted: std::collections::BTreeSet<ObjectRef>,
 }
 
 /// A change under construction.

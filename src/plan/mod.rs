@@ -58,6 +58,7 @@ pub fn plan(
         unmanaged: Vec::new(),
         next: LastApplied::default(),
         created: Default::default(),
+        deleted: Default::default(),
     };
     if desired.account.owner != observed.owner {
         cx.error(

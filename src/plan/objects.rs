@@ -162,6 +162,7 @@ fn groups(cx: &mut Ctx<'_>, chat: bool) {
             "created by roster and no longer declared".into(),
             op,
         ));
+        cx.deleted.insert(target);
     }
 }
 

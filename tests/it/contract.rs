@@ -454,3 +454,45 @@ fn call_counts_list_pages_per_status_and_30_role_changes_per_call() {
         plan_calls.len()
     );
 }
+
+/// Issue 10 item 3: a chat group dropped from the manifests with its members is deleted
+/// in one change (Zoom refuses to remove a contact group's last member, 400/300); the apply
+/// through `zoom` has no failure and the next plan is empty.
+#[test]
+fn issue10_item3_a_dropped_chat_group_is_deleted_without_member_removals() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let server = Server::start(&tmp.path().join("server"), &example("sim-seed.yaml"), &[]);
+    let ws = zoom_workspace(&server.url, "1.0");
+    run_zoom(&ws, &["apply", "--auto-approve"], SECRET).expect_code(0);
+    let groups = ws_read(&ws, "groups.yaml");
+    let start = groups
+        .find("---\nkind: ChatGroup\nname: eng-chat")
+        .expect("eng-chat");
+    let end = start
+        + 4
+        + groups[start + 4..]
+            .find("---")
+            .unwrap_or(groups.len() - start - 4);
+    ws.write(
+        "groups.yaml",
+        &format!("{}{}", &groups[..start], &groups[end..]),
+    );
+    let eng = ws_read(&ws, "users/engineering.yaml").replace(", eng-chat]", "]");
+    ws.write("users/engineering.yaml", &eng);
+    let plan = run_zoom(&ws, &["plan", "--format", "json"], SECRET).expect_code(0);
+    let shape = plan_shape(&plan.stdout);
+    assert!(
+        shape
+            .iter()
+            .any(|(a, t, _)| a == "delete_chat_group" && t == "chat_group/eng-chat"),
+        "{shape:?}"
+    );
+    assert!(
+        !shape.iter().any(|(a, _, _)| a == "remove_chat_group"),
+        "members go with the deleted group: {shape:?}"
+    );
+    let applied = run_zoom(&ws, &["apply", "--auto-approve"], SECRET);
+    assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+    let second = run_zoom(&ws, &["plan", "--detailed-exitcode"], SECRET);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+}

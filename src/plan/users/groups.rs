@@ -54,11 +54,14 @@ pub(super) fn edit_group(cx: &mut Ctx<'_>, e: &Edit<'_>) {
             editable(cx, UserField::Group),
         )
     };
+    let deleted = cx.deleted.clone();
     let leave = |g: Option<&String>| -> BTreeSet<String> {
         e.last
             .group
             .iter()
             .filter(|lg| ou.groups.contains(*lg) && Some(*lg) != g)
+            // A group this plan deletes takes its members out with it.
+            .filter(|lg| !deleted.contains(&ObjectRef::Group((*lg).clone())))
             .cloned()
             .collect()
     };
@@ -102,6 +105,11 @@ pub(super) fn edit_chat_groups(cx: &mut Ctx<'_>, e: &Edit<'_>) {
     );
     let name = UserField::ChatGroups.as_str();
     for g in remove {
+        if cx.deleted.contains(&ObjectRef::ChatGroup(g.clone())) {
+            // Deleting the chat group takes its members out; removing them one by one first
+            // would fail on the last one (400/300, issue 10 item 3).
+            continue;
+        }
         let op = Op::RemoveChatGroup {
             email: email.clone(),
             group: g.clone(),

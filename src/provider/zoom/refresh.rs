@@ -41,7 +41,7 @@ const MAX_PAGES: usize = 2_000;
 
 /// Pages through a list endpoint; a token given twice, or more than [`MAX_PAGES`] pages,
 /// is an error rather than a loop.
-async fn pages<T: serde::de::DeserializeOwned>(
+pub(super) async fn pages<T: serde::de::DeserializeOwned>(
     http: &Http,
     path: &str,
     query: &[(&str, String)],

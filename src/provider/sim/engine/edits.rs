@@ -200,6 +200,19 @@ impl SimAccount {
         group: &str,
     ) -> Result<Done, ProviderError> {
         let i = self.active_index(email, "a chat group")?;
+        let members = self
+            .users
+            .iter()
+            .filter(|u| u.chat_groups.contains(group))
+            .count();
+        if members == 1 && self.users[i].chat_groups.contains(group) {
+            // Zoom keeps at least one member in a contact group (users-api.json, 400/300).
+            return Err(ProviderError::api(
+                400,
+                300,
+                "A group must have at least one member.",
+            ));
+        }
         self.users[i].chat_groups.remove(group);
         Ok(Done::new("remove_chat_group", ObjectRef::User(email.clone())).detail(group))
     }

@@ -262,7 +262,41 @@ pub(super) async fn remove_chat_group(
         .chat_groups
         .get(group)
         .ok_or_else(|| missing("chat group", group))?;
-    let query = [("member_ids", user_key(ids, email))];
+    let key = user_key(ids, email);
+    let query = [("member_ids", key.clone())];
     let path = format!("/contacts/groups/{gid}/members");
-    delete(http, &path, &query, Label::Heavy).await
+    let sent = delete(http, &path, &query, Label::Heavy).await;
+    // Zoom answers 400/300 both for "no such member" (already gone: done) and for "a group
+    // must have at least one member" (a real refusal); the message is not a contract, so
+    // the group's members are read back to tell them apart (issue 10 item 3).
+    if let Err(ProviderError::Api {
+        status: 400,
+        code: 300,
+        ..
+    }) = &sent
+        && !still_member(http, &path, &key).await?
+    {
+        return Ok(());
+    }
+    sent
+}
+
+/// Whether `key` (a user id) is listed in the contact group's members; a group Zoom no
+/// longer knows (400/300) holds nobody.
+async fn still_member(http: &Http, path: &str, key: &str) -> Result<bool, ProviderError> {
+    let mut found = false;
+    let listed = crate::provider::zoom::refresh::pages(
+        http,
+        path,
+        &[("page_size", "50".into())],
+        Label::Medium,
+        |p: &crate::provider::wire::ContactGroupMembers| p.next_page_token.clone(),
+        |p| found |= p.group_members.iter().any(|m| m.id == key),
+    )
+    .await;
+    match listed {
+        Ok(_) => Ok(found),
+        Err(ProviderError::Api { code: 300, .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
