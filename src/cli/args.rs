@@ -88,7 +88,10 @@ impl Cli {
             Command::Export {
                 what: ExportWhat::Users { color, .. },
             } => color.color,
-            Command::Daemon { .. } | Command::Sim { .. } => ColorChoice::Auto,
+            Command::Daemon { .. }
+            | Command::Sim { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. } => ColorChoice::Auto,
         }
     }
 }
@@ -218,6 +221,19 @@ pub enum Command {
         /// Colour.
         #[command(flatten)]
         color: ColorArgs,
+    },
+    /// Print a shell completion script (`roster completions bash > /etc/bash_completion.d/roster`).
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into `--out DIR`.
+    Man {
+        /// Folder to write `roster.1` and `roster-COMMAND.1` into, instead of printing
+        /// `roster.1` on stdout.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Drive the embedded simulator.
     Sim {

@@ -90,6 +90,11 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
                 .await
                 .map_err(|e| Failure::msg(e.to_string()))
         }
+        Command::Completions { shell } => {
+            super::docs::completions(shell);
+            Ok(0)
+        }
+        Command::Man { out } => super::docs::man(out.as_deref()),
         Command::Sim { state, command } => {
             let own = super::args::StoreArgs {
                 state: state.state,

@@ -3,6 +3,7 @@
 
 pub mod args;
 mod commands;
+mod docs;
 pub mod report;
 pub mod sim_cmd;
 

@@ -3,6 +3,7 @@
 
 mod apply;
 mod architecture;
+mod cli_docs;
 mod contract;
 mod daemon;
 mod diagnostics;
