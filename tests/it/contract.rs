@@ -253,12 +253,19 @@ fn acme_through_the_zoom_provider_plans_and_ends_like_the_embedded_run() {
     );
 }
 
-#[test]
-fn a_no_change_plan_makes_list_calls_only() {
+/// A `sim serve` on the acme seed, and `examples/acme` applied to it through `provider: zoom`
+/// (the temporary folder holds the server's state: keep it alive).
+fn acme_applied_through_zoom() -> (tempfile::TempDir, Server, Workspace) {
     let tmp = tempfile::tempdir().expect("tmp");
     let server = Server::start(&tmp.path().join("server"), &example("sim-seed.yaml"), &[]);
     let ws = zoom_workspace(&server.url, "1.0");
     run_zoom(&ws, &["apply", "--auto-approve"], SECRET).expect_code(0);
+    (tmp, server, ws)
+}
+
+#[test]
+fn a_no_change_plan_makes_list_calls_only() {
+    let (_tmp, server, ws) = acme_applied_through_zoom();
     let before = server.requests().len();
     run_zoom(&ws, &["plan", "--detailed-exitcode"], SECRET).expect_code(0);
     let log = server.requests();
@@ -460,10 +467,7 @@ fn call_counts_list_pages_per_status_and_30_role_changes_per_call() {
 /// through `zoom` has no failure and the next plan is empty.
 #[test]
 fn issue10_item3_a_dropped_chat_group_is_deleted_without_member_removals() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let server = Server::start(&tmp.path().join("server"), &example("sim-seed.yaml"), &[]);
-    let ws = zoom_workspace(&server.url, "1.0");
-    run_zoom(&ws, &["apply", "--auto-approve"], SECRET).expect_code(0);
+    let (_tmp, _server, ws) = acme_applied_through_zoom();
     let groups = ws_read(&ws, "groups.yaml");
     let start = groups
         .find("---\nkind: ChatGroup\nname: eng-chat")

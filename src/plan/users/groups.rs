@@ -54,8 +54,7 @@ pub(super) fn edit_group(cx: &mut Ctx<'_>, e: &Edit<'_>) {
             editable(cx, UserField::Group),
         )
     };
-    let deleted = cx.deleted.clone();
-    let leave = |g: Option<&String>| -> BTreeSet<String> {
+    let leave = |g: Option<&String>, deleted: &BTreeSet<ObjectRef>| -> BTreeSet<String> {
         e.last
             .group
             .iter()
@@ -78,7 +77,7 @@ pub(super) fn edit_group(cx: &mut Ctx<'_>, e: &Edit<'_>) {
         }
         Decision::Clear => (None, "group no longer declared".into(), Value::Null, None),
     };
-    let remove_from = leave(group.as_ref());
+    let remove_from = leave(group.as_ref(), &cx.deleted);
     if group.is_none() && remove_from.is_empty() {
         return;
     }
