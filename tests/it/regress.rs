@@ -1,6 +1,7 @@
 //! Regression tests named after what broke. A change that fails on the provider must be
 //! proposed again on the next plan: LastApplied keeps the previous entry of every kind of
-//! object whose change did not go through (apply::merge_last_applied), on both providers.
+//! object whose change did not go through (apply::merge_last_applied), on both providers,
+//! and only the part of it that change would have set.
 
 use crate::harness::{Run, Workspace};
 
@@ -143,4 +144,45 @@ fn failed_personal_contacts_change_is_proposed_again_on_zoom() {
     on_zoom(PERSONAL, "replace_personal_contacts", |run| {
         retried(run, REPLACE)
     });
+}
+
+/// Issue 10, item 3: a chat-group removal that fails must not take back the profile edit
+/// that went through beside it. It used to restore the user's whole LastApplied entry, so
+/// when the user then changed their own job title (U4, user-editable), the next plan
+/// reverted it as if roster had never set the new one.
+#[test]
+fn a_failed_chat_group_removal_keeps_the_profile_edit_that_went_through() {
+    let ws = Workspace::empty();
+    ws.write("seed.yaml", SEED);
+    let account = |title: &str, chats: &str| {
+        format!(
+            "kind: Account\nname: acme\nowner: owner@acme.com\nprovider: {{ sim: {{ seed: seed.yaml }} }}\npolicy: {{ userEditable: [jobTitle] }}\n---\nkind: ChatGroup\nname: eng\n---\nkind: User\nemail: owner@acme.com\ntype: licensed\nchatGroups: [eng]\n---\nkind: User\nemail: alice@acme.com\nrole: admin\njobTitle: {title}\nchatGroups: [{chats}]\n"
+        )
+    };
+    ws.write("account.yaml", &account("Engineer", "eng"));
+    ws.run(&["apply", "--auto-approve"]).expect_code(0);
+    ws.write("account.yaml", &account("Lead", ""));
+    fail_once(&ws.state, "remove_chat_group");
+    let first = ws.run(&["apply", "--auto-approve"]);
+    assert_eq!(first.code, 1, "the removal fails:\n{}", first.stdout);
+    let edit = [
+        "sim",
+        "edit-user",
+        "alice@acme.com",
+        "--set",
+        "jobTitle=Staff",
+    ];
+    roster_at(&ws.state, &edit.map(std::ffi::OsStr::new)).expect_code(0);
+    let plan = ws.run(&["plan"]).expect_code(0);
+    assert!(
+        plan.stdout
+            .contains("remove_chat_group user/alice@acme.com"),
+        "the failed removal is proposed again:\n{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("update_user"),
+        "the user's own title is kept (U4), not reverted to what already went through:\n{}",
+        plan.stdout
+    );
 }
