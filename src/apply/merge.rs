@@ -84,6 +84,7 @@ fn what_it_sets(op: &Op) -> Sets<'_> {
         | Op::RequestExternalContact { .. }
         | Op::RemoveExternalContact { .. }
         | Op::ReplacePersonalContacts { .. }
+        | Op::ReplacePersonalContactsByHand { .. }
         | Op::ConnectIntegration { .. } => Sets::Entry,
     }
 }
