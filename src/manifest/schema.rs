@@ -148,6 +148,17 @@ mod tests {
     }
 
     #[test]
+    fn the_committed_copy_is_current() {
+        let committed: Value =
+            serde_json::from_str(include_str!("../../docs/manifests.schema.json")).expect("json");
+        assert_eq!(
+            committed,
+            json_schema(),
+            "regenerate: roster schema > docs/manifests.schema.json"
+        );
+    }
+
+    #[test]
     fn a_kind_this_version_refuses_is_not_offered() {
         let s = json_schema();
         assert!(s["$defs"].get("CalendlyConnection").is_none());
