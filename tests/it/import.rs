@@ -13,6 +13,12 @@ fn roster(ws: &Workspace, args: &[&str], dir: &Path) -> Run {
 #[test]
 fn an_imported_account_plans_no_changes_and_import_diffs_before_it_writes() {
     let ws = Workspace::acme();
+    // Every kind: acme has groups, chat groups, roles, users in every state, the
+    // organization and contacts; an integration completes it.
+    ws.write(
+        "integrations.yaml",
+        "kind: CalendarContactIntegration\nuser: alice@acme.com\nservice: google\ncalendar: true\ncontacts: true\n",
+    );
     ws.run(&["apply", "--auto-approve"]).expect_code(0);
     let out = tempfile::tempdir().expect("out");
     let dry = roster(
