@@ -397,7 +397,7 @@ fn an_expired_token_is_renewed_once_and_the_run_continues() {
 }
 
 /// A seed and manifests for `n` matching users, `role` given to the first `promoted`.
-fn bulk(ws: &Workspace, url: &str, n: usize, promoted: usize) -> PathBuf {
+pub(crate) fn bulk(ws: &Workspace, url: &str, n: usize, promoted: usize) -> PathBuf {
     let mut seed = String::from(
         "clock: 2026-11-01T09:00:00Z\naccounts:\n  - id: bulk\n    owner: owner@bulk.example\n    roles: [ { name: Helpdesk, privileges: [user:read] } ]\n    users:\n      - { email: owner@bulk.example, type: licensed }\n",
     );

@@ -5,6 +5,7 @@ mod apply;
 mod architecture;
 mod cli_docs;
 mod contract;
+mod crash;
 mod daemon;
 mod diagnostics;
 mod example;
