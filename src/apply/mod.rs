@@ -8,11 +8,13 @@
 use crate::model::{Action, BatchKey, ChangeId, LastApplied, ObjectRef};
 use crate::plan::{Change, Plan};
 use crate::provider::Provider;
+use crate::store::lease::Deadline;
 use crate::store::{JournalRecord, Lease, Outcome, Store, StoreError};
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// How apply runs.
 #[derive(Debug, Clone)]
@@ -24,6 +26,13 @@ pub struct ApplyConfig {
     /// Once set, no further change is started: changes in flight finish and are journaled,
     /// the others are reported as not attempted (the daemon's graceful shutdown).
     pub stop: Option<Arc<AtomicBool>>,
+    /// Until when the run's lease holds ([`crate::store::lease::Keeper`]): before each
+    /// send, apply requires that it still holds for the provider's request timeout plus
+    /// `send_margin`, and otherwise stops with [`StoreError::LeaseLost`] (issue 14). `None`
+    /// (tests, a caller without a renewed lease): only the fenced journal guards sends.
+    pub lease: Option<Deadline>,
+    /// Kept free beyond the request timeout before each send.
+    pub send_margin: Duration,
 }
 
 impl Default for ApplyConfig {
@@ -32,6 +41,8 @@ impl Default for ApplyConfig {
             concurrency: 4,
             batch_size: 30,
             stop: None,
+            lease: None,
+            send_margin: crate::store::lease::DEFAULT_SEND_MARGIN,
         }
     }
 }
@@ -40,10 +51,21 @@ impl ApplyConfig {
     fn stopping(&self) -> bool {
         self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
     }
+
+    /// Whether the lease still covers a send to `provider` (the local deadline, on the
+    /// monotonic clock).
+    fn may_send(&self, provider: &dyn Provider) -> bool {
+        self.lease
+            .as_ref()
+            .is_none_or(|d| d.allows(provider.request_timeout() + self.send_margin))
+    }
 }
 
 /// Why a change not attempted was left alone.
 const STOPPING: &str = "not attempted: roster is shutting down; the next run plans it again";
+
+/// Why a journaled change was not sent after all.
+const LEASE_RUNNING_OUT: &str = "not sent: the lease could not be renewed in time to cover the request; whoever holds the account next re-reads it";
 
 /// A change that did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -344,7 +366,7 @@ async fn run_unit(
         out.push((i, UnitOutcome::Manual));
     }
     if !unit.is_empty() {
-        out.extend(send(unit, provider, store, lease, run_id).await?);
+        out.extend(send(unit, provider, store, lease, run_id, config).await?);
     }
     Ok(out)
 }
@@ -374,18 +396,43 @@ async fn record_manual(
 }
 
 /// Journals, sends (one call, or one batch) and journals the outcome of each change.
+/// Nothing is sent unless the lease's local deadline covers the request, checked before
+/// the journal rows are written and again after (issue 14: the token protects only the
+/// store, Zoom cannot check it).
 async fn send(
     unit: Vec<(usize, &Change)>,
     provider: &dyn Provider,
     store: &dyn Store,
     lease: &Lease,
     run_id: &str,
+    config: &ApplyConfig,
 ) -> Result<UnitOutcomes, StoreError> {
+    if !config.may_send(provider) {
+        return Err(StoreError::LeaseLost(lease.account.clone()));
+    }
     for (_, c) in &unit {
         store
             .journal_start(lease, run_id, &journal_record(c))
             .await?;
         tracing::info!(change = %c.id, "applying");
+    }
+    if !config.may_send(provider) {
+        for (_, c) in &unit {
+            // Best effort: the lease is running out, so this write may be refused too.
+            let closed = store
+                .journal_finish(
+                    lease,
+                    run_id,
+                    &c.id,
+                    Outcome::Failed,
+                    Some(LEASE_RUNNING_OUT),
+                )
+                .await;
+            if let Err(e) = closed {
+                tracing::warn!(change = %c.id, error = %e, "could not close the journal row of a change not sent");
+            }
+        }
+        return Err(StoreError::LeaseLost(lease.account.clone()));
     }
     let results = if let [(_, only)] = unit.as_slice() {
         vec![provider.execute(&only.op).await]

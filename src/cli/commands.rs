@@ -8,6 +8,7 @@ use crate::model::{Desired, Observed};
 use crate::plan::{self, Plan, PlanOptions, render};
 use crate::reconcile;
 use crate::session;
+use crate::store::lease::{Keeper, Timing};
 use crate::store::{Outcome, Store};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, IsTerminal, Write};
@@ -123,7 +124,7 @@ async fn confirm_manual(
     change_id: Option<&str>,
 ) -> Result<u8, Failure> {
     let m = session::load(dir)?;
-    let store = session::open_store(state, store_url)?;
+    let store = session::open_store(state, store_url).await?;
     let mut pending = Vec::new();
     for name in m.accounts.keys() {
         for c in store
@@ -248,7 +249,7 @@ async fn plan_cmd(
     opts: &PlanOptions,
 ) -> Result<u8, Failure> {
     let manifests = session::load(dir)?;
-    let store = session::open_store(state, store_url)?;
+    let store = session::open_store(state, store_url).await?;
     let mut any_changes = false;
     let mut any_errors = false;
     let mut saved = SavedPlan {
@@ -331,26 +332,28 @@ async fn apply_cmd(
         (target.to_path_buf(), None)
     };
     let manifests = session::load(&dir)?;
-    let store = session::open_store(state, store_url)?;
+    let store = session::open_store(state, store_url).await?;
     let mut code = 0;
     for desired in manifests.accounts.values() {
         let name = &desired.account.name;
-        let lease = store
-            .acquire(name, &holder(), std::time::Duration::from_secs(600))
-            .await?;
+        let keeper = Keeper::acquire(store.clone(), name, &holder(), Timing::default()).await?;
+        let config = ApplyConfig {
+            lease: Some(keeper.deadline()),
+            ..config.clone()
+        };
         let result = apply_account(
             desired,
             state,
             store.as_ref(),
-            &lease,
+            keeper.lease(),
             saved.as_ref(),
             auto_approve,
             opts,
-            config,
+            &config,
             color,
         )
         .await;
-        if let Err(e) = store.release(&lease).await {
+        if let Err(e) = keeper.release().await {
             tracing::warn!(account = %name, error = %e, "could not release the lock");
         }
         code = code.max(result?);
@@ -469,7 +472,7 @@ async fn export_users(
         )));
     }
     let manifests = session::load(dir)?;
-    let store = session::open_store(state, store_url)?;
+    let store = session::open_store(state, store_url).await?;
     let mut w = csv::Writer::from_writer(std::io::stdout());
     w.write_record(csv_import::header())
         .map_err(|e| Failure::msg(e.to_string()))?;

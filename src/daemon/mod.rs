@@ -392,6 +392,7 @@ pub async fn main(
         ),
     }
     let store = crate::session::open_store(&config.state, config.store_url.as_deref())
+        .await
         .map_err(|e| DaemonError::Store(e.to_string()))?;
     match run(config, store, shutdown_signal()).await? {
         Exit::Clean => Ok(0),

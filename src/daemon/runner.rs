@@ -17,6 +17,7 @@ use crate::model::{
 use crate::plan::{Op, PlanOptions};
 use crate::provider::{Provider, ProviderError};
 use crate::reconcile::{self, Prepared};
+use crate::store::lease::{Keeper, Timing};
 use crate::store::{Outcome as JournalOutcome, Store};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,9 +28,6 @@ use tokio::time::Instant;
 /// A run reloads the manifests unless they were loaded this recently (the watcher's load
 /// that woke it, usually), so a missed file event is caught at the next resync.
 const RELOAD_MAX_AGE: Duration = Duration::from_secs(1);
-
-/// How long the daemon's lease on an account lasts (renewed by each run).
-const LEASE_TTL: Duration = Duration::from_secs(600);
 
 /// Planned changes listed in `/status`.
 const MAX_LISTED: usize = 100;
@@ -150,19 +148,23 @@ impl AccountRunner {
             return report;
         }
         let holder = format!("roster daemon (pid {})", std::process::id());
-        let lease = match store.acquire(&self.account, &holder, LEASE_TTL).await {
-            Ok(l) => l,
-            Err(e) => {
-                report.result = RunResult::Error;
-                report.errors.push(e.to_string());
-                return report;
-            }
-        };
+        let shared_store = self.shared.store.clone();
+        let keeper =
+            match Keeper::acquire(shared_store, &self.account, &holder, Timing::default()).await {
+                Ok(k) => k,
+                Err(e) => {
+                    report.result = RunResult::Error;
+                    report.errors.push(e.to_string());
+                    return report;
+                }
+            };
         let run_id = reconcile::new_run_id();
         let mut config = self.shared.config.apply.clone();
         config.stop = Some(self.shared.stop_flag());
-        let result = reconcile::execute(&prepared, &metered, store, &lease, &run_id, &config).await;
-        if let Err(e) = store.release(&lease).await {
+        config.lease = Some(keeper.deadline());
+        let result =
+            reconcile::execute(&prepared, &metered, store, keeper.lease(), &run_id, &config).await;
+        if let Err(e) = keeper.release().await {
             tracing::warn!(account = %self.account, error = %e, "could not release the lease");
         }
         match result {
@@ -547,6 +549,10 @@ impl Provider for Metered<'_> {
 
     fn limit_in_flight(&self, n: usize) -> bool {
         self.inner.limit_in_flight(n)
+    }
+
+    fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout()
     }
 
     fn calls(&self) -> u64 {

@@ -76,6 +76,10 @@ pub fn rule_for_code(code: i64) -> Option<Rule> {
     }
 }
 
+/// The request timeout of a provider that does not say its own (the embedded simulator
+/// answers at once; a test provider too).
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Where an account lives: observed with list calls, changed one [`Op`] at a time.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -152,6 +156,12 @@ pub trait Provider: Send + Sync {
     /// `n` requests (issue 19, item 8). The default cannot: apply then runs `n` changes.
     fn limit_in_flight(&self, _n: usize) -> bool {
         false
+    }
+
+    /// The longest one request to this provider may take (its client's timeout): apply
+    /// sends only while the lease holds for that long plus a margin (issue 14).
+    fn request_timeout(&self) -> std::time::Duration {
+        DEFAULT_REQUEST_TIMEOUT
     }
 
     /// Number of provider calls made so far (API requests for `zoom`, operations for `sim`),

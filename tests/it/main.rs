@@ -11,6 +11,7 @@ mod example;
 mod harness;
 mod integrations;
 mod org;
+mod postgres;
 mod regress;
 mod sim_serve;
 mod surface;

@@ -269,6 +269,10 @@ impl Provider for ZoomProvider {
         true
     }
 
+    fn request_timeout(&self) -> std::time::Duration {
+        http::REQUEST_TIMEOUT
+    }
+
     fn calls(&self) -> u64 {
         self.http.calls()
     }
