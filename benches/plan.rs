@@ -112,6 +112,7 @@ fn observed_from(d: &Desired, changed_every: Option<usize>) -> Observed {
         organization: Default::default(),
         external_contacts: None,
         personal_contacts: BTreeMap::new(),
+        personal_contacts_refused: None,
         integrations: None,
     }
 }

@@ -9,7 +9,7 @@ use crate::model::{
 };
 use crate::plan::{self, Plan, PlanOptions};
 
-use crate::provider::{Provider, ProviderError};
+use crate::provider::{PersonalContactsRead, Provider, ProviderError};
 use crate::store::{Lease, Outcome, Store, StoreError};
 
 pub mod fold;
@@ -255,18 +255,25 @@ async fn fold_manual(
         .iter()
         .flat_map(|(u, g)| g.keys().map(move |n| (u.clone(), n.clone())))
         .collect();
-    if !wanted.is_empty()
-        && let Some(found) = provider.personal_contacts(&wanted).await?
-    {
-        for (user, groups) in found {
-            observed
-                .personal_contacts
-                .entry(user)
-                .or_default()
-                .extend(groups);
+    if !wanted.is_empty() {
+        match provider.personal_contacts(&wanted).await? {
+            PersonalContactsRead::InRefresh => {}
+            PersonalContactsRead::Listed(found) => {
+                for (user, groups) in found {
+                    observed
+                        .personal_contacts
+                        .entry(user)
+                        .or_default()
+                        .extend(groups);
+                }
+            }
+            PersonalContactsRead::Refused(why) => observed.personal_contacts_refused = Some(why),
         }
     }
-    if observed.organization.known && observed.external_contacts.is_some() {
+    if observed.organization.known
+        && observed.external_contacts.is_some()
+        && observed.personal_contacts_refused.is_none()
+    {
         return Ok(());
     }
     let account = &desired.account.name;

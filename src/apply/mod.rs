@@ -11,6 +11,7 @@ use crate::provider::Provider;
 use crate::store::lease::Deadline;
 use crate::store::{JournalRecord, Lease, Outcome, Store, StoreError};
 use futures::StreamExt;
+pub use merge::merge_last_applied;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -255,14 +256,14 @@ impl<'p> Run<'p> {
         units
     }
 
-    /// The targets of every change that did not go through.
-    fn not_applied_targets(&self) -> BTreeSet<&'p ObjectRef> {
+    /// Every change that did not go through (failed, or skipped after a failure).
+    fn not_applied(&self) -> Vec<&'p Change> {
         self.plan
             .changes
             .iter()
             .zip(&self.state)
             .filter(|(_, s)| matches!(s, State::Failed | State::Skipped))
-            .map(|(c, _)| &c.target)
+            .map(|(c, _)| c)
             .collect()
     }
 }
@@ -308,11 +309,7 @@ pub async fn apply(
             }
         }
     }
-    let merged = merge_last_applied(
-        &plan.next_last_applied,
-        previous,
-        &run.not_applied_targets(),
-    );
+    let merged = merge_last_applied(&plan.next_last_applied, previous, &run.not_applied());
     store.save_last_applied(lease, &merged).await?;
     Ok(run.report)
 }
@@ -468,83 +465,6 @@ async fn send(
     Ok(out)
 }
 
-/// LastApplied after a run: the plan's next state, except for the objects whose changes did
-/// not all go through, which keep their previous entry (so the next plan proposes them
-/// again instead of taking them as done).
-///
-/// Pure, and total over [`ObjectRef`]: a new kind of object must say here what it restores.
-pub fn merge_last_applied(
-    next: &LastApplied,
-    previous: &LastApplied,
-    not_applied: &BTreeSet<&ObjectRef>,
-) -> LastApplied {
-    let mut out = next.clone();
-    for t in not_applied {
-        match t {
-            // Account-wide rules hold no entry of their own.
-            ObjectRef::Account => {}
-            ObjectRef::User(email) => {
-                restore(&mut out.users, &previous.users, email);
-                restore(&mut out.invitations, &previous.invitations, email);
-            }
-            ObjectRef::Group(name) => restore(&mut out.groups, &previous.groups, name),
-            ObjectRef::ChatGroup(name) => {
-                restore(&mut out.chat_groups, &previous.chat_groups, name)
-            }
-            ObjectRef::Role(name) => restore(&mut out.roles, &previous.roles, name),
-            ObjectRef::Organization(_) => out.organization = previous.organization.clone(),
-            // Members are not recorded in LastApplied: the observation (or, on Zoom, the
-            // record of confirmed manual changes) says who is linked.
-            ObjectRef::OrgMember { .. } => {}
-            ObjectRef::ExternalContact { user, contact } => restore_member(
-                &mut out.external_contacts,
-                &previous.external_contacts,
-                user,
-                contact,
-            ),
-            ObjectRef::PersonalContacts { user, group } => restore_member(
-                &mut out.personal_contacts,
-                &previous.personal_contacts,
-                user,
-                group,
-            ),
-            ObjectRef::Integration(user) => {
-                restore(&mut out.integrations, &previous.integrations, user)
-            }
-        }
-    }
-    out
-}
-
-fn restore<K: Ord + Clone, V: Clone>(out: &mut BTreeMap<K, V>, previous: &BTreeMap<K, V>, key: &K) {
-    match previous.get(key) {
-        Some(v) => {
-            out.insert(key.clone(), v.clone());
-        }
-        None => {
-            out.remove(key);
-        }
-    }
-}
-
-/// Restores whether `member` was in `owner`'s set, leaving the rest of the set as planned.
-fn restore_member<K: Ord + Clone, M: Ord + Clone>(
-    out: &mut BTreeMap<K, BTreeSet<M>>,
-    previous: &BTreeMap<K, BTreeSet<M>>,
-    owner: &K,
-    member: &M,
-) {
-    let was = previous.get(owner).is_some_and(|s| s.contains(member));
-    let set = out.entry(owner.clone()).or_default();
-    if was {
-        set.insert(member.clone());
-    } else {
-        set.remove(member);
-    }
-    if set.is_empty() {
-        out.remove(owner);
-    }
-}
-
+mod merge;
 #[cfg(test)]
 mod tests;

@@ -371,35 +371,55 @@ fn last_of_every_kind(v: &str) -> LastApplied {
     l
 }
 
+/// A change of `op` on `target` that did not go through.
+fn failed_on(target: ObjectRef, op: Op) -> Change {
+    Change {
+        target,
+        ..change("failed", "ids@test.example", op, &[])
+    }
+}
+
 #[test]
 fn merge_last_applied_restores_the_previous_entry_of_every_kind_that_failed() {
     let previous = last_of_every_kind("old");
     let next = last_of_every_kind("new");
     let a = email("a@x.com");
+    let name = |n: &str| n.to_string();
     type Restored = Box<dyn Fn(&LastApplied) -> bool>;
-    let cases: Vec<(ObjectRef, Restored)> = vec![
+    let cases: Vec<(ObjectRef, Op, Restored)> = vec![
         (
             ObjectRef::User(a.clone()),
+            Op::DeactivateUser { email: a.clone() },
             Box::new(|l| l.users[&email("a@x.com")].job_title.as_deref() == Some("old")),
         ),
         (
             ObjectRef::Group("g".into()),
+            Op::DeleteGroup { name: name("g") },
             Box::new(|l| l.groups["g"].as_deref() == Some("old")),
         ),
         (
             ObjectRef::ChatGroup("c".into()),
+            Op::DeleteChatGroup { name: name("c") },
             Box::new(|l| l.chat_groups["c"].as_deref() == Some("old")),
         ),
         (
             ObjectRef::Role("r".into()),
+            Op::DeleteRole { name: name("r") },
             Box::new(|l| l.roles["r"].contains("old")),
         ),
         (
             ObjectRef::Organization("org-new".into()),
+            Op::CreateOrganization {
+                name: name("org-new"),
+            },
             Box::new(|l| l.organization.as_deref() == Some("org-old")),
         ),
         (
             ObjectRef::ExternalContact {
+                user: a.clone(),
+                contact: email("new@partner.com"),
+            },
+            Op::RequestExternalContact {
                 user: a.clone(),
                 contact: email("new@partner.com"),
             },
@@ -414,6 +434,13 @@ fn merge_last_applied_restores_the_previous_entry_of_every_kind_that_failed() {
                 user: a.clone(),
                 group: "group-new".into(),
             },
+            Op::ReplacePersonalContacts {
+                user: a.clone(),
+                group: name("group-new"),
+                add: vec![],
+                update: vec![],
+                delete: vec![],
+            },
             Box::new(|l| {
                 l.personal_contacts
                     .get(&email("a@x.com"))
@@ -421,25 +448,106 @@ fn merge_last_applied_restores_the_previous_entry_of_every_kind_that_failed() {
             }),
         ),
     ];
-    for (target, restored) in cases {
-        let merged = merge_last_applied(&next, &previous, &[&target].into());
+    for (target, op, restored) in cases {
+        let c = failed_on(target.clone(), op);
+        let merged = merge_last_applied(&next, &previous, &[&c]);
         assert!(restored(&merged), "{target}: previous entry kept");
-        let untouched = merge_last_applied(&next, &previous, &Default::default());
+        let untouched = merge_last_applied(&next, &previous, &[]);
         assert_eq!(untouched, next, "nothing failed: the plan's next state");
     }
-    // Account-wide and organization-member targets hold no entry: nothing changes.
-    for target in [
-        ObjectRef::Account,
+    // Organization members hold no entry: nothing changes.
+    let member = failed_on(
         ObjectRef::OrgMember {
             organization: "org-new".into(),
             email: email("o@sub.example"),
         },
-    ] {
-        assert_eq!(
-            merge_last_applied(&next, &previous, &[&target].into()),
-            next
-        );
-    }
+        Op::InviteAccount {
+            email: email("o@sub.example"),
+        },
+    );
+    assert_eq!(merge_last_applied(&next, &previous, &[&member]), next);
+}
+
+/// Issue 10, item 3: a failed chat-group removal used to restore the user's whole entry,
+/// so the profile edit and the invitation resend that succeeded beside it were proposed
+/// (and the invitation re-sent) again. Now each failed change takes back only its part.
+#[test]
+fn a_failed_change_restores_only_the_part_of_the_user_it_would_have_set() {
+    let a = email("a@x.com");
+    let previous = LastApplied {
+        users: [(
+            a.clone(),
+            UserSpec {
+                job_title: Some("old".into()),
+                department: Some("old".into()),
+                role: Some(crate::model::RoleName::Member),
+                chat_groups: Some(["kept".to_string(), "leaving".to_string()].into()),
+                ..UserSpec::default()
+            },
+        )]
+        .into(),
+        invitations: [(a.clone(), "2026-11-01T00:00:00Z".parse().expect("t"))].into(),
+        ..LastApplied::default()
+    };
+    let mut next = previous.clone();
+    let entry = next.users.get_mut(&a).expect("entry");
+    entry.job_title = Some("new".into());
+    entry.department = Some("new".into());
+    entry.role = Some(crate::model::RoleName::Admin);
+    entry.chat_groups = Some(["kept".to_string(), "joined".to_string()].into());
+    next.invitations
+        .insert(a.clone(), "2026-12-01T00:00:00Z".parse().expect("t"));
+    let user = ObjectRef::User(a.clone());
+    let patch = crate::model::ProfilePatch {
+        job_title: Some("new".into()),
+        ..Default::default()
+    };
+    let failed = [
+        failed_on(
+            user.clone(),
+            Op::RemoveChatGroup {
+                email: a.clone(),
+                group: "leaving".into(),
+            },
+        ),
+        failed_on(
+            user.clone(),
+            Op::UpdateProfile {
+                email: a.clone(),
+                patch,
+            },
+        ),
+    ];
+    let merged = merge_last_applied(&next, &previous, &failed.iter().collect::<Vec<_>>());
+    let m = &merged.users[&a];
+    assert_eq!(
+        m.chat_groups,
+        Some(["joined", "kept", "leaving"].map(String::from).into()),
+        "the failed removal is retried; the join that went through is not"
+    );
+    assert_eq!(
+        m.job_title.as_deref(),
+        Some("old"),
+        "the failed field is retried"
+    );
+    assert_eq!(
+        m.department.as_deref(),
+        Some("new"),
+        "sent in another change: kept"
+    );
+    assert_eq!(m.role, Some(crate::model::RoleName::Admin));
+    assert_eq!(merged.invitations[&a], next.invitations[&a], "not re-sent");
+    // A failed create (or resend) still takes the whole entry back.
+    let create = failed_on(
+        user,
+        Op::CreateUser {
+            email: a.clone(),
+            user_type: crate::model::UserType::Basic,
+            first_name: None,
+            last_name: None,
+        },
+    );
+    assert_eq!(merge_last_applied(&next, &previous, &[&create]), previous);
 }
 
 #[test]
@@ -452,11 +560,18 @@ fn failed_request_external_contact_is_not_recorded_as_requested() {
         email("alice@acme.com"),
         [email("ana@partner.com"), email("ok@partner.com")].into(),
     );
-    let failed = ObjectRef::ExternalContact {
+    let contact = ObjectRef::ExternalContact {
         user: email("alice@acme.com"),
         contact: email("ana@partner.com"),
     };
-    let merged = merge_last_applied(&next, &previous, &[&failed].into());
+    let failed = failed_on(
+        contact,
+        Op::RequestExternalContact {
+            user: email("alice@acme.com"),
+            contact: email("ana@partner.com"),
+        },
+    );
+    let merged = merge_last_applied(&next, &previous, &[&failed]);
     assert_eq!(
         merged.external_contacts[&email("alice@acme.com")],
         [email("ok@partner.com")].into()

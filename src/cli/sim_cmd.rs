@@ -200,6 +200,11 @@ pub struct ServeArgs {
     /// and load tests; the `X-RateLimit-*` headers are still sent).
     #[arg(long)]
     pub no_rate_limit: bool,
+    /// Answer `GET /contacts/user/{userId}/personal` with 404/2300, as Zoom does for an
+    /// endpoint it does not have: the personal-contact list was never announced, and
+    /// roster then asks for contact groups by hand rather than write blind.
+    #[arg(long)]
+    pub no_personal_list: bool,
 }
 
 fn email(raw: &str) -> Result<Email, ProviderError> {
@@ -285,6 +290,7 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
                 burst_every: a.burst_every,
                 seed: a.fault_seed,
                 rate_limits: !a.no_rate_limit,
+                personal_list: !a.no_personal_list,
             };
             crate::provider::sim::serve::serve(&a.listen, file, cloud, cfg).await?;
         }

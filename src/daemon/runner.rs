@@ -513,10 +513,7 @@ impl Provider for Metered<'_> {
     async fn personal_contacts(
         &self,
         wanted: &[(Email, String)],
-    ) -> Result<
-        Option<BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>>>,
-        ProviderError,
-    > {
+    ) -> Result<crate::provider::PersonalContactsRead, ProviderError> {
         let before = self.inner.calls();
         let r = self.inner.personal_contacts(wanted).await;
         self.count(before, &r);

@@ -419,6 +419,11 @@ pub struct Observed {
     /// Personal contacts per user and group name.
     #[serde(default)]
     pub personal_contacts: BTreeMap<Email, BTreeMap<String, Vec<super::StoredContact>>>,
+    /// Why the provider refused to list personal contacts (Zoom: 404/2300, the list
+    /// endpoint was never announced): the plan cannot diff a group, so it asks for it by
+    /// hand instead of writing blind (K5, K6). `None`: listed, or listed by the refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_contacts_refused: Option<String>,
     /// Calendar and contact integrations (K4); `None` when the provider cannot read them
     /// (Zoom has no API for them).
     #[serde(default, skip_serializing_if = "Option::is_none")]

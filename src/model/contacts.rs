@@ -78,6 +78,29 @@ impl PersonalContact {
             .unwrap_or_else(|| self.name.clone())
             .to_lowercase()
     }
+
+    /// The contact in one line, for the steps of a by-hand change: the name, then every
+    /// field given (`Ada <ada@x.example>, mobile +33612345678`).
+    pub fn describe(&self) -> String {
+        let mut out = self.name.clone();
+        if let Some(e) = &self.email {
+            out.push_str(&format!(" <{e}>"));
+        }
+        let phones = [
+            ("office", &self.office),
+            ("home", &self.home),
+            ("mobile", &self.mobile),
+            ("fax", &self.fax),
+            ("phone", &self.phone),
+            ("company", &self.company),
+        ];
+        for (label, v) in phones {
+            if let Some(v) = v {
+                out.push_str(&format!(", {label} {v}"));
+            }
+        }
+        out
+    }
 }
 
 /// A declared personal contact group: replaces the group's contacts (K6).

@@ -43,6 +43,7 @@ pub enum Action {
     RequestExternalContact,
     RemoveExternalContact,
     ReplacePersonalContacts,
+    ReplacePersonalContactsByHand,
     ConnectIntegration,
 }
 
@@ -96,6 +97,7 @@ impl Action {
             Action::RequestExternalContact => "request_external_contact",
             Action::RemoveExternalContact => "remove_external_contact",
             Action::ReplacePersonalContacts => "replace_personal_contacts",
+            Action::ReplacePersonalContactsByHand => "replace_personal_contacts_by_hand",
             Action::ConnectIntegration => "connect_integration",
         }
     }
@@ -134,7 +136,8 @@ impl Action {
             | Action::DeactivateUser
             | Action::ActivateUser
             | Action::UpdateRole
-            | Action::ReplacePersonalContacts => Sign::Change,
+            | Action::ReplacePersonalContacts
+            | Action::ReplacePersonalContactsByHand => Sign::Change,
         }
     }
 
@@ -393,6 +396,18 @@ pub enum Op {
         /// Provider ids to delete.
         delete: Vec<String>,
     },
+    /// Make a personal contact group equal to the declared list by hand (K5, K6): the
+    /// provider refused to list personal contacts (Zoom: 404/2300, the list endpoint was
+    /// never announced), so roster cannot diff the group and does not write blind (issue
+    /// 10, item 4). A manual change on Zoom; the simulator replaces the group.
+    ReplacePersonalContactsByHand {
+        /// The user.
+        user: Email,
+        /// Group display name.
+        group: String,
+        /// Every contact the group must hold.
+        contacts: Vec<super::PersonalContact>,
+    },
     /// Connect a user's calendar and contact integration (K4). Zoom has no API for it
     /// (the OAuth consent is the user's): a manual change on Zoom, done by the simulator.
     ConnectIntegration {
@@ -459,6 +474,7 @@ impl Op {
             Op::RequestExternalContact { .. } => Action::RequestExternalContact,
             Op::RemoveExternalContact { .. } => Action::RemoveExternalContact,
             Op::ReplacePersonalContacts { .. } => Action::ReplacePersonalContacts,
+            Op::ReplacePersonalContactsByHand { .. } => Action::ReplacePersonalContactsByHand,
             Op::ConnectIntegration { .. } => Action::ConnectIntegration,
         }
     }
@@ -514,6 +530,7 @@ impl Op {
             | Op::RequestExternalContact { .. }
             | Op::RemoveExternalContact { .. }
             | Op::ReplacePersonalContacts { .. }
+            | Op::ReplacePersonalContactsByHand { .. }
             | Op::ConnectIntegration { .. } => None,
         }
     }
@@ -528,6 +545,7 @@ mod tests {
         for name in [
             "create_user",
             "set_group",
+            "replace_personal_contacts_by_hand",
             "replace_personal_contacts",
             "connect_integration",
             "delete_organization",

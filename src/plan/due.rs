@@ -158,6 +158,7 @@ mod tests {
             organization: Default::default(),
             external_contacts: None,
             personal_contacts: Default::default(),
+            personal_contacts_refused: None,
             integrations: Default::default(),
         }
     }

@@ -45,6 +45,10 @@ fn plan_group(cx: &mut Ctx<'_>, user: &Email, name: &str, g: &DesiredContactGrou
             .and_then(|m| m.get(name))
             .map(Vec::as_slice)
             .unwrap_or_default();
+    if let Some(why) = &cx.o.personal_contacts_refused {
+        let why = why.clone();
+        return by_hand(cx, &t, g, current, &why);
+    }
     let d = diff(current, &g.contacts);
     if d.add.is_empty() && d.update.is_empty() && d.delete.is_empty() {
         return;
@@ -69,6 +73,44 @@ fn plan_group(cx: &mut Ctx<'_>, user: &Email, name: &str, g: &DesiredContactGrou
     for (k, (from, to)) in d.fields {
         c = c.field(&k, from, to);
     }
+    cx.push(c);
+}
+
+/// The provider refused to list the group, so it cannot be diffed: unless the last
+/// confirmed by-hand change left it as declared, a person makes it equal to the list
+/// (K5, K6; issue 10, item 4). Nothing is written blind.
+fn by_hand(
+    cx: &mut Ctx<'_>,
+    t: &ObjectRef,
+    g: &DesiredContactGroup,
+    current: &[StoredContact],
+    why: &str,
+) {
+    let mut had: Vec<&PersonalContact> = current.iter().map(|s| &s.contact).collect();
+    let mut want: Vec<&PersonalContact> = g.contacts.iter().collect();
+    had.sort();
+    want.sort();
+    if had == want {
+        return;
+    }
+    let reason = format!(
+        "declared in {}: {} contact(s); {why}, so roster cannot tell what the group holds and does not write blind: make it hold exactly these by hand, then confirm (K6)",
+        g.source,
+        g.contacts.len()
+    );
+    let op = Op::ReplacePersonalContactsByHand {
+        user: g.user.clone(),
+        group: g.name.clone(),
+        contacts: g.contacts.clone(),
+    };
+    let c = NewChange::new(
+        Phase::Edit,
+        Action::ReplacePersonalContactsByHand,
+        t,
+        reason,
+        op,
+    )
+    .rule(Rule::K6);
     cx.push(c);
 }
 

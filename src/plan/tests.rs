@@ -139,6 +139,7 @@ fn observed(users: Vec<ObservedUser>) -> Observed {
         organization: Default::default(),
         external_contacts: None,
         personal_contacts: BTreeMap::new(),
+        personal_contacts_refused: None,
         integrations: None,
     };
     let owner = ou("owner@acme.com", ObservedStatus::Active, |s| {
@@ -654,6 +655,37 @@ fn field_removed_from_manifest_after_apply_is_cleared() {
     );
     // Never set by roster: left alone.
     assert!(run(&d, &o, &LastApplied::default()).changes.is_empty());
+}
+
+/// Issue 10, item 8: Zoom cannot clear a manager (`format: email`, no documented clear),
+/// so a manager the manifest drops is said in the plan and no longer managed, never sent
+/// as `""`.
+#[test]
+fn issue10_item8_a_dropped_manager_is_left_and_said_not_cleared() {
+    let d = desired(vec![du("a@acme.com", |_| {})]);
+    let o = observed(vec![ou("a@acme.com", ObservedStatus::Active, |s| {
+        s.manager = Some(email("boss@acme.com"))
+    })]);
+    let mut l = LastApplied::default();
+    l.users.insert(
+        email("a@acme.com"),
+        UserSpec {
+            manager: Some(email("boss@acme.com")),
+            ..UserSpec::default()
+        },
+    );
+    let p = run(&d, &o, &l);
+    assert!(p.changes.is_empty(), "{:?}", actions(&p));
+    let w: Vec<_> = p.warnings.iter().map(|w| (w.rule, &w.message)).collect();
+    assert!(
+        matches!(w.as_slice(), [(Some(Rule::U9), m)] if m.contains("cannot clear a manager") && m.contains("boss@acme.com")),
+        "{w:?}"
+    );
+    assert_eq!(
+        p.next_last_applied.users[&email("a@acme.com")].manager,
+        None,
+        "no longer managed: the next plan says nothing more"
+    );
 }
 
 #[test]

@@ -13,6 +13,18 @@ use crate::model::{Email, ExistingZoomUser, Observed, Rule, UserField, UserSpec}
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 
+/// What a provider could read of personal contact groups (K5, K6).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PersonalContactsRead {
+    /// The refresh lists them already (the simulator).
+    InRefresh,
+    /// Listed, by user and group name.
+    Listed(BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>>),
+    /// The provider refused to list them, with why: the plan asks for the groups by hand
+    /// rather than write blind (Zoom: 404/2300, the endpoint was never announced).
+    Refused(String),
+}
+
 /// A provider failure, typed so apply can tell a rule breach from a transient fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
@@ -113,15 +125,12 @@ pub trait Provider: Send + Sync {
     }
 
     /// Personal contacts of some user groups, when `refresh` does not list them (one list
-    /// call per group). `None`: the provider cannot tell.
+    /// call per group, every page).
     async fn personal_contacts(
         &self,
         _wanted: &[(Email, String)],
-    ) -> Result<
-        Option<BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>>>,
-        ProviderError,
-    > {
-        Ok(None)
+    ) -> Result<crate::provider::PersonalContactsRead, ProviderError> {
+        Ok(PersonalContactsRead::InRefresh)
     }
 
     /// Of some emails absent from the account, those whose invitation expired (U8), with

@@ -21,6 +21,35 @@ pub fn fold_manual(observed: &mut Observed, manual: &[ManualChange], last: &Last
     if observed.integrations.is_none() {
         observed.integrations = Some(integrations(manual));
     }
+    if observed.personal_contacts_refused.is_some() {
+        fold_personal_contacts(observed, manual);
+    }
+}
+
+/// Personal contact groups the provider refused to list (K5, K6): as the last confirmed
+/// by-hand change of each left them. Their ids are unknown: only the contacts are.
+fn fold_personal_contacts(observed: &mut Observed, manual: &[ManualChange]) {
+    for m in manual.iter().filter(|m| m.confirmed_at.is_some()) {
+        if let Op::ReplacePersonalContactsByHand {
+            user,
+            group,
+            contacts,
+        } = &m.op
+        {
+            let stored = contacts
+                .iter()
+                .map(|c| crate::model::StoredContact {
+                    id: String::new(),
+                    contact: c.clone(),
+                })
+                .collect();
+            observed
+                .personal_contacts
+                .entry(user.clone())
+                .or_default()
+                .insert(group.clone(), stored);
+        }
+    }
 }
 
 /// Integrations (K4): those whose connection the user made and someone confirmed. Zoom
@@ -108,6 +137,8 @@ fn fold_organization(observed: &mut Observed, manual: &[ManualChange]) {
             | Op::DeleteRole { .. }
             | Op::RequestExternalContact { .. }
             | Op::ReplacePersonalContacts { .. } => {}
+            // Folded into the personal contacts, below.
+            Op::ReplacePersonalContactsByHand { .. } => {}
         }
     }
 }
@@ -172,6 +203,7 @@ mod tests {
             organization: Default::default(),
             external_contacts: None,
             personal_contacts: Default::default(),
+            personal_contacts_refused: None,
             integrations: None,
         }
     }

@@ -500,3 +500,25 @@ fn issue10_item3_a_dropped_chat_group_is_deleted_without_member_removals() {
     let second = run_zoom(&ws, &["plan", "--detailed-exitcode"], SECRET);
     assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
 }
+
+/// Issue 10, item 10: type 3 (on-prem) is not in the `type` enum of `POST`/`PATCH /users`
+/// ([1, 2, 4, 99]): through `zoom` the plan refuses it (U2) and nothing is sent.
+#[test]
+fn issue10_item10_on_prem_is_refused_at_plan_time_through_zoom() {
+    let (_tmp, server, ws) = acme_applied_through_zoom();
+    ws.write(
+        "users/onprem.yaml",
+        "kind: User\nemail: vm@acme.com\nfirstName: Vee\ntype: on-prem\n",
+    );
+    let before = server.requests().len();
+    let plan = run_zoom(&ws, &["apply", "--auto-approve"], SECRET);
+    assert_ne!(plan.code, 0, "{}", plan.stdout);
+    let out = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(out.contains("U2") && out.contains("on-prem"), "{out}");
+    let writes: Vec<_> = server.requests()[before..]
+        .iter()
+        .filter(|r| r["method"] != "GET" && r["path"] != "/oauth/token")
+        .cloned()
+        .collect();
+    assert!(writes.is_empty(), "nothing sent to the API: {writes:?}");
+}

@@ -1,6 +1,7 @@
 //! Regression tests named after what broke. A change that fails on the provider must be
 //! proposed again on the next plan: LastApplied keeps the previous entry of every kind of
-//! object whose change did not go through (apply::merge_last_applied), on both providers.
+//! object whose change did not go through (apply::merge_last_applied), on both providers,
+//! and only the part of it that change would have set.
 
 use crate::harness::{Run, Workspace};
 
@@ -102,14 +103,27 @@ fn failed_organization_invitation_is_proposed_again_on_the_sim() {
 
 /// `provider: zoom` against `roster sim serve`, whose cloud refuses the next `action`.
 fn on_zoom(extra: &str, action: &str, check: impl FnOnce(&dyn Fn(&[&str]) -> Run)) {
+    on_zoom_served(extra, &[], Some(action), check)
+}
+
+/// `provider: zoom` against `roster sim serve SERVE_ARGS…`, whose cloud refuses the next
+/// `fail` action, if any.
+fn on_zoom_served(
+    extra: &str,
+    serve_args: &[&str],
+    fail: Option<&str>,
+    check: impl FnOnce(&dyn Fn(&[&str]) -> Run),
+) {
     let tmp = tempfile::tempdir().expect("tmp");
     let seed = tmp.path().join("seed.yaml");
     std::fs::write(&seed, SEED).expect("seed");
     let state = tmp.path().join("server");
     let ws = Workspace::empty();
     roster_at(&state, &["sim".as_ref(), "seed".as_ref(), seed.as_os_str()]).expect_code(0);
-    fail_once(&state, action);
-    let server = crate::contract::Server::start(&state, &seed, &[]);
+    if let Some(action) = fail {
+        fail_once(&state, action);
+    }
+    let server = crate::contract::Server::start(&state, &seed, serve_args);
     ws.write(
         "account.yaml",
         &format!(
@@ -120,6 +134,10 @@ fn on_zoom(extra: &str, action: &str, check: impl FnOnce(&dyn Fn(&[&str]) -> Run
     ws.write("extra.yaml", extra);
     let run = |args: &[&str]| {
         let mut c = ws.cmd(args);
+        // `confirm` takes the folder as `--dir` (its argument is a change id).
+        if args.first() == Some(&"confirm") {
+            c.arg("--dir");
+        }
         c.arg(&ws.manifests)
             .env("ZOOM_ACCOUNT_ID", "acme")
             .env("ZOOM_CLIENT_ID", "roster-sim")
@@ -142,5 +160,103 @@ fn failed_request_external_contact_is_proposed_again_on_zoom() {
 fn failed_personal_contacts_change_is_proposed_again_on_zoom() {
     on_zoom(PERSONAL, "replace_personal_contacts", |run| {
         retried(run, REPLACE)
+    });
+}
+
+/// Issue 10, item 3: a chat-group removal that fails must not take back the profile edit
+/// that went through beside it. It used to restore the user's whole LastApplied entry, so
+/// when the user then changed their own job title (U4, user-editable), the next plan
+/// reverted it as if roster had never set the new one.
+#[test]
+fn a_failed_chat_group_removal_keeps_the_profile_edit_that_went_through() {
+    let ws = Workspace::empty();
+    ws.write("seed.yaml", SEED);
+    let account = |title: &str, chats: &str| {
+        format!(
+            "kind: Account\nname: acme\nowner: owner@acme.com\nprovider: {{ sim: {{ seed: seed.yaml }} }}\npolicy: {{ userEditable: [jobTitle] }}\n---\nkind: ChatGroup\nname: eng\n---\nkind: User\nemail: owner@acme.com\ntype: licensed\nchatGroups: [eng]\n---\nkind: User\nemail: alice@acme.com\nrole: admin\njobTitle: {title}\nchatGroups: [{chats}]\n"
+        )
+    };
+    ws.write("account.yaml", &account("Engineer", "eng"));
+    ws.run(&["apply", "--auto-approve"]).expect_code(0);
+    ws.write("account.yaml", &account("Lead", ""));
+    fail_once(&ws.state, "remove_chat_group");
+    let first = ws.run(&["apply", "--auto-approve"]);
+    assert_eq!(first.code, 1, "the removal fails:\n{}", first.stdout);
+    let edit = [
+        "sim",
+        "edit-user",
+        "alice@acme.com",
+        "--set",
+        "jobTitle=Staff",
+    ];
+    roster_at(&ws.state, &edit.map(std::ffi::OsStr::new)).expect_code(0);
+    let plan = ws.run(&["plan"]).expect_code(0);
+    assert!(
+        plan.stdout
+            .contains("remove_chat_group user/alice@acme.com"),
+        "the failed removal is proposed again:\n{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("update_user"),
+        "the user's own title is kept (U4), not reverted to what already went through:\n{}",
+        plan.stdout
+    );
+}
+
+/// Issue 10, item 4: Zoom never announced a GET of personal contacts. When it answers
+/// 404/2300, the group cannot be diffed: the plan asks for it by hand (K6) instead of
+/// adding the contacts blind, and once confirmed the next plan is empty.
+#[test]
+fn issue10_item4_unlisted_personal_contacts_are_a_manual_change_not_a_blind_write() {
+    on_zoom_served(PERSONAL, &["--no-personal-list"], None, |run| {
+        let plan = run(&["plan"]).expect_code(0);
+        let id = "replace_personal_contacts_by_hand contacts/alice@acme.com/Clients";
+        assert!(plan.stdout.contains(id), "{}", plan.stdout);
+        assert!(
+            plan.stdout.contains("404/2300"),
+            "says why: {}",
+            plan.stdout
+        );
+        assert!(
+            !plan.stdout.contains(REPLACE),
+            "no blind write: {}",
+            plan.stdout
+        );
+        run(&["apply", "--auto-approve"]).expect_code(0);
+        let pending = run(&["confirm"]).expect_code(0);
+        assert!(
+            pending.stdout.contains("Ada"),
+            "the steps list the contacts: {}",
+            pending.stdout
+        );
+        run(&[
+            "confirm",
+            "replace_personal_contacts_by_hand:contacts/alice@acme.com/Clients",
+        ])
+        .expect_code(0);
+        let after = run(&["plan"]).expect_code(0);
+        assert!(!after.stdout.contains(id), "confirmed: {}", after.stdout);
+    });
+}
+
+/// Issue 10, item 4: the personal-contact list is read to its last page (it used to stop
+/// at the first 300, so the next plan proposed the rest again).
+#[test]
+fn issue10_item4_personal_contacts_are_read_past_the_first_page() {
+    let contacts: String = (0..320)
+        .map(|n| format!("  - {{ name: C{n}, email: c{n}@x.example }}\n"))
+        .collect();
+    let group = format!(
+        "kind: PersonalContacts\nuser: alice@acme.com\nname: Clients\ncontacts:\n{contacts}"
+    );
+    on_zoom_served(&group, &["--no-rate-limit"], None, |run| {
+        run(&["apply", "--auto-approve"]).expect_code(0);
+        let after = run(&["plan"]).expect_code(0);
+        assert!(
+            !after.stdout.contains(REPLACE),
+            "all 320 read back: {}",
+            after.stdout
+        );
     });
 }

@@ -673,3 +673,21 @@ fn issue10_item1_custom_attributes_are_set_by_their_key() {
     let bob = sb.call("GET", "/users/uBob", None).json();
     assert_eq!(bob["custom_attributes"][0]["value"], "7");
 }
+
+/// Issue 10, item 8: `manager` is `format: email` (an email or a display name of the
+/// account); Zoom documents no way to clear it, so an empty string is refused as Zoom's
+/// validation would, and a real email is taken.
+#[test]
+fn issue10_item8_an_empty_manager_is_refused_not_taken_as_a_clear() {
+    let sb = Sandbox::start(SEED, &[]);
+    let ann = sb.call("GET", "/users/uBob", None).json();
+    let empty = sb.call("PATCH", "/users/uBob", Some(json!({"manager": ""})));
+    assert_eq!(
+        (empty.status, empty.json()["code"].as_i64()),
+        (400, Some(300)),
+        "{}",
+        empty.body
+    );
+    let after = sb.call("GET", "/users/uBob", None).json();
+    assert_eq!(after["manager"], ann["manager"], "nothing changed");
+}

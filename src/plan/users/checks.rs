@@ -176,6 +176,7 @@ fn admin_effect(op: &Op) -> AdminEffect<'_> {
         | Op::RequestExternalContact { .. }
         | Op::RemoveExternalContact { .. }
         | Op::ConnectIntegration { .. }
-        | Op::ReplacePersonalContacts { .. } => AdminEffect::None,
+        | Op::ReplacePersonalContacts { .. }
+        | Op::ReplacePersonalContactsByHand { .. } => AdminEffect::None,
     }
 }

@@ -16,6 +16,9 @@ struct Profile {
     fields: Vec<(&'static str, Value, Value)>,
     /// Kept drift, worded (U4).
     drift: Vec<String>,
+    /// Fields roster set and the manifest no longer names, which Zoom's API cannot clear
+    /// (issue 10, item 8): left as they are and no longer managed, said in the plan.
+    unclearable: Vec<String>,
 }
 
 /// Plans the profile: text fields, manager and custom attributes in one change.
@@ -50,6 +53,9 @@ pub(super) fn edit_profile(cx: &mut Ctx<'_>, e: &Edit<'_>) {
                 p.drift.join(", ")
             ),
         );
+    }
+    for message in &p.unclearable {
+        cx.warn(Some(Rule::U9), e.target, message.clone());
     }
     if p.patch == ProfilePatch::default() {
         return;
@@ -103,7 +109,9 @@ fn text_field(
     }
 }
 
-/// The manager, by email; clearing removes it.
+/// The manager, by email. Zoom's `PATCH /users/{userId}` takes a manager as an email or a
+/// display name (`format: email`) and documents no way to clear one, so a manager the
+/// manifest no longer names is left on the account and said so, never sent as `""`.
 fn manager(cx: &Ctx<'_>, e: &Edit<'_>, p: &mut Profile) {
     let name = UserField::Manager.as_str();
     let observed = &e.ou.spec.manager;
@@ -118,10 +126,10 @@ fn manager(cx: &Ctx<'_>, e: &Edit<'_>, p: &mut Profile) {
             p.fields.push((name, json(observed), json(&v)));
             p.patch.manager = Some(Some(v));
         }
-        Decision::Clear => {
-            p.fields.push((name, json(observed), Value::Null));
-            p.patch.manager = Some(None);
-        }
+        Decision::Clear => p.unclearable.push(format!(
+            "{name} is no longer named, but Zoom's API cannot clear a manager (it takes an email or a display name only): {} stays and roster no longer manages it; remove it in the Zoom portal (User Management > Users > Edit) if it should go",
+            observed.as_ref().map(ToString::to_string).unwrap_or_default()
+        )),
         Decision::DriftKept { observed } => p.drift.push(format!("{name} is now {observed}")),
     }
 }

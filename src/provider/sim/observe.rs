@@ -89,6 +89,7 @@ pub fn observe(
             organization: super::contacts::observe_organization(cloud, a),
             external_contacts: Some(super::contacts::observe_external(a)),
             personal_contacts: super::contacts::observe_personal(a),
+            personal_contacts_refused: None,
             integrations: Some(super::contacts::integration::observe_integrations(a)),
         },
         calls,

@@ -23,6 +23,11 @@ pub fn manual_steps(op: &Op) -> Option<Vec<String>> {
             format!("On the row of {contact}, click the ellipsis, then \"Remove from account\"" ),
         ],
         Op::ConnectIntegration { user, service, .. } => connect_steps(user, *service),
+        Op::ReplacePersonalContactsByHand {
+            user,
+            group,
+            contacts,
+        } => by_hand_steps(user, group, contacts),
         Op::CreateUser { .. }
         | Op::ResendInvitation { .. }
         | Op::CancelInvitation { .. }
@@ -49,6 +54,25 @@ pub fn manual_steps(op: &Op) -> Option<Vec<String>> {
         | Op::ReplacePersonalContacts { .. } => return None,
     };
     Some(steps)
+}
+
+/// K5–K7 by hand: Zoom refused to list personal contacts (404/2300), so the person who
+/// holds the group (or an admin signed in as them) makes it equal to the list.
+fn by_hand_steps(
+    user: &crate::model::Email,
+    group: &str,
+    contacts: &[crate::model::PersonalContact],
+) -> Vec<String> {
+    let mut steps = vec![
+        format!("Sign in to the Zoom Workplace app as {user}; open Contacts > Personal contacts"),
+        format!("Open the group \"{group}\" (create it if it is missing)"),
+        format!(
+            "Make it hold exactly the {} contact(s) below, removing any other:",
+            contacts.len()
+        ),
+    ];
+    steps.extend(contacts.iter().map(|c| format!("  {}", c.describe())));
+    steps
 }
 
 /// Seed 004: the user connects the integration in the Zoom Workplace app (the OAuth

@@ -199,10 +199,7 @@ impl Provider for ZoomProvider {
     async fn personal_contacts(
         &self,
         wanted: &[(Email, String)],
-    ) -> Result<
-        Option<BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>>>,
-        ProviderError,
-    > {
+    ) -> Result<crate::provider::PersonalContactsRead, ProviderError> {
         let ids = self.ids.lock().await.clone();
         let mut out: BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>> =
             BTreeMap::new();
@@ -210,31 +207,10 @@ impl Provider for ZoomProvider {
             let Some(uid) = ids.users.get(user) else {
                 continue;
             };
-            let q = [
-                ("group_name", group.clone()),
-                ("page_size", "300".to_string()),
-            ];
-            // The endpoints are new (October 2026) and their list is UNCONFIRMED: an
-            // unknown endpoint means "cannot tell", never "empty".
-            match self
-                .http
-                .get::<crate::provider::wire::PersonalContactList>(
-                    &format!("/contacts/user/{uid}/personal"),
-                    &q,
-                    limiter::Label::Medium,
-                )
-                .await
-            {
-                Ok((list, _)) => {
-                    let contacts = list
-                        .contacts
-                        .into_iter()
-                        .filter(|c| c.group_name == *group)
-                        .map(|c| crate::model::StoredContact {
-                            id: c.id.clone().unwrap_or_default(),
-                            contact: c.to_contact(),
-                        })
-                        .collect();
+            // The list endpoint is UNCONFIRMED (never announced): an unknown endpoint
+            // means "cannot tell", never "empty" (issue 10, item 4).
+            match refresh::personal_group(&self.http, uid, group).await {
+                Ok(contacts) => {
                     out.entry(user.clone())
                         .or_default()
                         .insert(group.clone(), contacts);
@@ -242,14 +218,17 @@ impl Provider for ZoomProvider {
                 Err(ProviderError::Api {
                     status: 404,
                     code: 2300,
+                    message,
                     ..
                 }) => {
-                    return Err(ProviderError::State("Zoom does not list personal contacts here (GET /contacts/user/{id}/personal answered 2300): roster cannot diff contact groups safely".into()));
+                    return Ok(crate::provider::PersonalContactsRead::Refused(format!(
+                        "GET /contacts/user/{{userId}}/personal answered 404/2300 ({message}): Zoom does not list personal contacts"
+                    )));
                 }
                 Err(e) => return Err(e),
             }
         }
-        Ok(Some(out))
+        Ok(crate::provider::PersonalContactsRead::Listed(out))
     }
 
     fn unobserved_fields(&self) -> &'static [UserField] {

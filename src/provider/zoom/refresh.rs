@@ -254,6 +254,7 @@ pub async fn refresh(
             organization: Default::default(),
             external_contacts: None,
             personal_contacts: BTreeMap::new(),
+            personal_contacts_refused: None,
             // Zoom has no API that reads a user's integration (integrations.md).
             integrations: None,
         },
@@ -356,5 +357,42 @@ pub async fn details(
             },
         );
     }
+    Ok(out)
+}
+
+/// Page size of the personal-contact list (the simulator's maximum; Zoom's is unknown).
+const PERSONAL_PAGE: usize = 300;
+
+/// Every contact of `user_id`'s personal group `group`, following `next_page_token`
+/// (K5, K6). The endpoint is in no published spec (docs/zoom-provider.md).
+pub(super) async fn personal_group(
+    http: &Http,
+    user_id: &str,
+    group: &str,
+) -> Result<Vec<crate::model::StoredContact>, ProviderError> {
+    let q = [
+        ("group_name", group.to_string()),
+        ("page_size", PERSONAL_PAGE.to_string()),
+    ];
+    let mut out = Vec::new();
+    pages(
+        http,
+        &format!("/contacts/user/{user_id}/personal"),
+        &q,
+        Label::Medium,
+        |p: &crate::provider::wire::PersonalContactList| p.next_page_token.clone(),
+        |p| {
+            out.extend(
+                p.contacts
+                    .into_iter()
+                    .filter(|c| c.group_name == group)
+                    .map(|c| crate::model::StoredContact {
+                        id: c.id.clone().unwrap_or_default(),
+                        contact: c.to_contact(),
+                    }),
+            )
+        },
+    )
+    .await?;
     Ok(out)
 }

@@ -72,6 +72,7 @@ async fn observed_round_trips() {
         organization: Default::default(),
         external_contacts: None,
         personal_contacts: Default::default(),
+        personal_contacts_refused: None,
         integrations: Default::default(),
     };
     store.save_observed("acme", &o).await.expect("save");

@@ -53,6 +53,26 @@ impl Cloud {
     }
 }
 
+impl Cloud {
+    /// K5, K6 by hand: the group holds exactly `contacts` (what a person does in the app
+    /// when the provider cannot list the group; the simulator does it itself).
+    pub(in crate::provider::sim) fn set_personal_contacts(
+        &mut self,
+        ai: usize,
+        user: &Email,
+        group: &str,
+        contacts: &[PersonalContact],
+    ) -> Result<Done, ProviderError> {
+        let current: Vec<String> = self.accounts[ai]
+            .personal_contacts
+            .get(user)
+            .and_then(|g| g.get(group))
+            .map(|l| l.iter().map(|c| c.id.clone()).collect())
+            .unwrap_or_default();
+        self.replace_personal_contacts(ai, user, group, contacts, &[], &current)
+    }
+}
+
 /// K5: enabled on the account, an active user, at most [`MAX_PERSONAL_CONTACTS`], valid
 /// contacts; K7: updated and deleted contacts exist.
 fn check_replacement(

@@ -374,6 +374,11 @@ impl Cloud {
                 update,
                 delete,
             } => self.replace_personal_contacts(ai, user, group, add, update, delete),
+            Op::ReplacePersonalContactsByHand {
+                user,
+                group,
+                contacts,
+            } => self.set_personal_contacts(ai, user, group, contacts),
             Op::ConnectIntegration {
                 user,
                 service,

@@ -56,6 +56,13 @@ pub async fn list(
     Path(user_id): Path<String>,
     q: Params,
 ) -> ApiResult<Json<PersonalContactList>> {
+    if !state.cfg.personal_list {
+        return Err(ApiError(
+            404,
+            2300,
+            "This API endpoint does not exist.".into(),
+        ));
+    }
     let listing = Listing {
         name: format!("personal-contacts:{acc}:{user_id}"),
         default_size: 300,

@@ -273,6 +273,7 @@ mod tests {
             burst_every: 40,
             seed: 1,
             rate_limits: enforce,
+            personal_list: true,
         })
     }
 

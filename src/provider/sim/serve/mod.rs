@@ -61,6 +61,10 @@ pub struct ServeConfig {
     /// Whether Zoom's per-second and daily rate limits apply (fuzzers and load tests turn
     /// them off; the headers are sent either way).
     pub rate_limits: bool,
+    /// Whether `GET /contacts/user/{userId}/personal` is served: Zoom announced POST,
+    /// PATCH and DELETE on personal contacts but never a GET, so `--no-personal-list`
+    /// answers it 404/2300 as Zoom would if it has none (issue 10, item 4).
+    pub personal_list: bool,
 }
 
 /// One request as the server saw it: what tests count and the request check validates.

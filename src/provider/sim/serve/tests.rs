@@ -25,6 +25,7 @@ fn config() -> ServeConfig {
         burst_every: 0,
         seed: 1,
         rate_limits: true,
+        personal_list: true,
     }
 }
 

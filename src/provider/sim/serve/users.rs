@@ -331,10 +331,9 @@ fn attributes_by_name(
 }
 
 /// The manager field: an email or the display name of a user of the account.
+/// A manager as `PATCH /users/{userId}` documents it: the email or display name of a user
+/// of the account. An empty string is neither (`format: email`; Zoom documents no clear).
 fn manager_of(a: &SimAccount, raw: &str) -> ApiResult<Option<Email>> {
-    if raw.is_empty() {
-        return Ok(None);
-    }
     if let Ok(e) = Email::parse(raw) {
         return Ok(Some(e));
     }

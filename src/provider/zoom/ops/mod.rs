@@ -217,6 +217,7 @@ pub async fn execute(http: &Http, ids: &Ids, op: &Op) -> Result<LearntId, Provid
         | Op::RequestLink { .. }
         | Op::DeleteOrganization { .. }
         | Op::RemoveExternalContact { .. }
+        | Op::ReplacePersonalContactsByHand { .. }
         | Op::ConnectIntegration { .. } => Err(ProviderError::State(format!(
             "{op:?} has no Zoom API: it is a manual change (roster confirm)"
         ))),

@@ -107,6 +107,17 @@ fn attributes(
         .collect()
 }
 
+/// The manager as Zoom takes it: an email. Zoom documents no way to clear a manager (an
+/// empty string breaks `format: email`), and the planner never asks for one (issue 10,
+/// item 8); a patch that does is refused before anything is sent.
+fn manager(m: &Option<Email>) -> Result<String, ProviderError> {
+    m.as_ref().map(ToString::to_string).ok_or_else(|| {
+        ProviderError::Config(
+            "Zoom's API cannot clear a user's manager; remove it in the Zoom portal".into(),
+        )
+    })
+}
+
 fn update_body(ids: &Ids, p: &ProfilePatch) -> Result<UpdateUser, ProviderError> {
     Ok(UpdateUser {
         first_name: p.first_name.clone(),
@@ -115,10 +126,7 @@ fn update_body(ids: &Ids, p: &ProfilePatch) -> Result<UpdateUser, ProviderError>
         dept: p.department.clone(),
         job_title: p.job_title.clone(),
         location: p.location.clone(),
-        manager: p
-            .manager
-            .as_ref()
-            .map(|m| m.as_ref().map(|e| e.to_string()).unwrap_or_default()),
+        manager: p.manager.as_ref().map(manager).transpose()?,
         custom_attributes: p
             .custom_attributes
             .as_ref()
