@@ -7,7 +7,7 @@
 use super::Shared;
 use super::clock::{next_fire, parse_cron};
 use super::config::Mode;
-use super::status::{DueStatus, Observation, PlanSummary, RunResult, RunStatus};
+use super::status::{DueStatus, LeaseStatus, Observation, PlanSummary, RunResult, RunStatus};
 use super::trigger::{self, Trigger};
 use super::worker::{Outcome, Reconcile, Wake};
 use crate::apply::ApplyReport;
@@ -18,7 +18,7 @@ use crate::plan::{Op, PlanOptions};
 use crate::provider::{Provider, ProviderError};
 use crate::reconcile::{self, Prepared};
 use crate::store::lease::{Keeper, Timing};
-use crate::store::{Outcome as JournalOutcome, Store};
+use crate::store::{Outcome as JournalOutcome, Store, StoreError};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -106,8 +106,60 @@ impl AccountRunner {
             Err(e) => return Report::error(e),
         };
         self.check_journal().await;
+        // The lease is taken before the account is observed: a replica applies only a
+        // plan made from what it saw while holding the account (issue 14).
+        let keeper = if self.shared.config.mode == Mode::DryRun {
+            None
+        } else {
+            match self.take_lease().await {
+                Ok(k) => Some(k),
+                Err(report) => return *report,
+            }
+        };
+        let mut report = self
+            .observe_and_apply(desired, provider.as_ref(), keeper.as_ref())
+            .await;
+        if let Some(k) = keeper {
+            report.lease = Some(LeaseStatus {
+                holder: k.lease().holder.clone(),
+                this_replica: true,
+                since: None,
+            });
+            if let Err(e) = k.release().await {
+                tracing::warn!(account = %self.account, error = %e, "could not release the lease");
+            }
+        }
+        report
+    }
+
+    /// The account's lease, or the report of a run that found another holder (standby)
+    /// or could not reach the store.
+    async fn take_lease(&self) -> Result<Keeper, Box<Report>> {
+        let holder = format!("roster daemon (pid {})", std::process::id());
+        let store = self.shared.store.clone();
+        match Keeper::acquire(store, &self.account, &holder, Timing::default()).await {
+            Ok(k) => Ok(k),
+            Err(StoreError::Locked { holder, since, .. }) => {
+                tracing::info!(account = %self.account, %holder, "the account's lease is held elsewhere; standing by");
+                Err(Box::new(Report::standby(LeaseStatus {
+                    holder,
+                    this_replica: false,
+                    since: Some(since),
+                })))
+            }
+            Err(e) => Err(Box::new(Report::error(e.to_string()))),
+        }
+    }
+
+    /// Observes, plans and (holding `keeper`; `None` in `--dry-run`) applies.
+    async fn observe_and_apply(
+        &self,
+        desired: &Desired,
+        provider: &dyn Provider,
+        keeper: Option<&Keeper>,
+    ) -> Report {
         let metered = Metered {
-            inner: provider.as_ref(),
+            inner: provider,
             shared: &self.shared,
             account: &self.account,
         };
@@ -135,38 +187,24 @@ impl AccountRunner {
                 .collect();
             return report;
         }
-        if self.shared.config.mode == Mode::DryRun {
+        let Some(keeper) = keeper.filter(|_| self.shared.config.mode != Mode::DryRun) else {
             report.result = if plan.changes.is_empty() {
                 RunResult::InSync
             } else {
                 RunResult::Drift
             };
             return report;
-        }
+        };
         if self.shared.stopping() {
             report.result = RunResult::Interrupted;
             return report;
         }
-        let holder = format!("roster daemon (pid {})", std::process::id());
-        let shared_store = self.shared.store.clone();
-        let keeper =
-            match Keeper::acquire(shared_store, &self.account, &holder, Timing::default()).await {
-                Ok(k) => k,
-                Err(e) => {
-                    report.result = RunResult::Error;
-                    report.errors.push(e.to_string());
-                    return report;
-                }
-            };
         let run_id = reconcile::new_run_id();
         let mut config = self.shared.config.apply.clone();
         config.stop = Some(self.shared.stop_flag());
         config.lease = Some(keeper.deadline());
         let result =
             reconcile::execute(&prepared, &metered, store, keeper.lease(), &run_id, &config).await;
-        if let Err(e) = keeper.release().await {
-            tracing::warn!(account = %self.account, error = %e, "could not release the lease");
-        }
         match result {
             Ok(None) => report.result = RunResult::InSync,
             Ok(Some(applied)) => {
@@ -228,6 +266,13 @@ impl Reconcile for AccountRunner {
         } else {
             self.waited_due = report.due.as_ref().map(|d| d.provider_at).zip(due);
         }
+        // A standby replica tries again within a renew interval, so that it takes over
+        // within TTL + renew interval of the holder's last renewal (issue 14).
+        if result == RunResult::Standby {
+            due = chrono::Duration::from_std(crate::store::lease::DEFAULT_RENEW_EVERY)
+                .ok()
+                .map(|d| finished_at + d);
+        }
         tracing::info!(
             account = %self.account,
             result = result.as_str(),
@@ -262,6 +307,15 @@ impl Reconcile for AccountRunner {
             }
             a.due = report.due.clone();
             a.observation = report.observation.clone();
+            if let Some(lease) = report.lease.clone() {
+                let took_over =
+                    lease.this_replica && a.lease.as_ref().is_some_and(|l| !l.this_replica);
+                if took_over {
+                    a.takeovers += 1;
+                    self.shared.metrics.counters().takeover(&self.account);
+                }
+                a.lease = Some(lease);
+            }
             a.last_run = Some(RunStatus {
                 started_at,
                 finished_at,
@@ -324,22 +378,41 @@ struct Report {
     due: Option<DueStatus>,
     /// The account as the run leaves it (`None`: it could not be read).
     observation: Option<Observation>,
+    /// Who held the account's lease during the run (`None`: `--dry-run`, or the store
+    /// could not be reached).
+    lease: Option<LeaseStatus>,
 }
 
 impl Report {
     fn error(message: String) -> Report {
         Report {
-            result: RunResult::Error,
+            errors: vec![message],
+            ..Report::unobserved(RunResult::Error)
+        }
+    }
+
+    /// A run that found another holder of the account's lease: nothing observed.
+    fn standby(lease: LeaseStatus) -> Report {
+        Report {
+            lease: Some(lease),
+            ..Report::unobserved(RunResult::Standby)
+        }
+    }
+
+    fn unobserved(result: RunResult) -> Report {
+        Report {
+            result,
             observed_at: None,
             provider_account_id: None,
             summary: None,
             changes: Vec::new(),
-            errors: vec![message],
+            errors: Vec::new(),
             applied: 0,
             failed: Vec::new(),
             not_attempted: Vec::new(),
             due: None,
             observation: None,
+            lease: None,
         }
     }
 
@@ -362,6 +435,7 @@ impl Report {
             not_attempted: Vec::new(),
             due: None,
             observation: None,
+            lease: None,
         };
         r.seen(prepared);
         r

@@ -144,3 +144,56 @@ fn an_unknown_store_scheme_is_refused_with_the_supported_ones() {
         r.stderr
     );
 }
+
+#[test]
+fn a_daemon_stands_by_while_another_holds_the_account_then_takes_it_over() {
+    let Some(db) = TestDb::create() else { return };
+    let ws = Workspace::acme();
+    let (store, other) = block_on(async {
+        let store = PgStore::connect(&db.url).await.expect("store");
+        let lease = store
+            .acquire("acme", "replica-0", std::time::Duration::from_secs(300))
+            .await
+            .expect("lease");
+        (store, lease)
+    });
+    let d = ws.daemon(&["--store", &db.url], &[]);
+    d.wait_for("standby", std::time::Duration::from_secs(20), || {
+        d.status()["accounts"]["acme"]["last_run"]["result"] == "standby"
+    });
+    let s = d.status();
+    let lease = &s["accounts"]["acme"]["lease"];
+    assert_eq!(lease["this_replica"], false, "{s}");
+    assert!(
+        lease["holder"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("replica-0 on host")),
+        "{s}"
+    );
+    assert_eq!(
+        d.get("/readyz"),
+        (200, "ready\n".to_string()),
+        "a replica that holds no lease is ready"
+    );
+    let metrics = d.get("/metrics").1;
+    assert!(
+        metrics.contains("roster_lease_standby{account=\"acme\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        block_on(store.journal("acme")).expect("journal").is_empty(),
+        "nothing was applied while another held the account"
+    );
+    block_on(store.release(&other)).expect("release");
+    d.wait_in_sync("acme");
+    let s = d.status();
+    assert_eq!(s["accounts"]["acme"]["lease"]["this_replica"], true, "{s}");
+    assert_eq!(s["accounts"]["acme"]["takeovers"], 1, "{s}");
+    let metrics = d.get("/metrics").1;
+    assert!(
+        metrics.contains("roster_lease_takeovers_total{account=\"acme\"} 1")
+            && metrics.contains("roster_lease_standby{account=\"acme\"} 0"),
+        "{metrics}"
+    );
+    assert!(!block_on(store.journal("acme")).expect("journal").is_empty());
+}
