@@ -48,6 +48,20 @@ pub async fn observe(
     provider: &dyn Provider,
     store: &dyn Store,
 ) -> Result<(Observed, u64), ReconcileError> {
+    let (observed, calls) = observe_only(desired, provider, store).await?;
+    store
+        .save_observed(&desired.account.name, &observed)
+        .await?;
+    Ok((observed, calls))
+}
+
+/// [`observe`] without saving the snapshot: for a preview (`plan --at`) that must leave
+/// the store as it found it.
+pub async fn observe_only(
+    desired: &Desired,
+    provider: &dyn Provider,
+    store: &dyn Store,
+) -> Result<(Observed, u64), ReconcileError> {
     let before = provider.calls();
     let mut observed = provider.refresh().await?;
     // Users the plan would add (an expired `expires` removes, it never adds).
@@ -71,9 +85,6 @@ pub async fn observe(
         let last = store.load_last_applied(&desired.account.name).await?;
         fill_unobserved(desired, &mut observed, &last, unobserved, provider).await?;
     }
-    store
-        .save_observed(&desired.account.name, &observed)
-        .await?;
     let calls = provider.calls().saturating_sub(before);
     tracing::info!(account = %desired.account.name, users = observed.users.len(), provider_calls = calls, "observed the account");
     Ok((observed, calls))

@@ -161,6 +161,11 @@ pub enum Command {
         /// Let the plan remove up to N users despite policy.maxRemovals.
         #[arg(long)]
         allow_removals: Option<u32>,
+        /// Preview the plan the account will need at a later date (`2026-12-31`, midnight
+        /// UTC, or an RFC 3339 time): U8 resends and expiries, `expires` removals. Nothing
+        /// is saved, and the preview cannot be applied (no `--out`).
+        #[arg(long, value_parser = parse_at, conflicts_with = "out")]
+        at: Option<crate::model::Timestamp>,
         /// State and store.
         #[command(flatten)]
         store: StoreArgs,
@@ -264,4 +269,14 @@ pub enum ExportWhat {
         #[command(flatten)]
         color: ColorArgs,
     },
+}
+
+/// `--at`: a date (midnight UTC) or an RFC 3339 time.
+fn parse_at(s: &str) -> Result<crate::model::Timestamp, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+        .map_err(|_| format!("{s:?} is neither a date (2026-12-31) nor an RFC 3339 time"))
 }

@@ -29,6 +29,7 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             refresh,
             out,
             allow_removals,
+            at: when,
             store,
             ..
         } => {
@@ -40,6 +41,7 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
                 refresh,
                 out: out.as_deref(),
                 color,
+                at: when,
             };
             plan_cmd(&at.state, at.store.as_deref(), &dir, &how, &opts).await
         }
@@ -114,6 +116,8 @@ struct PlanHow<'a> {
     refresh: bool,
     out: Option<&'a Path>,
     color: bool,
+    /// `--at`: a preview at a later time, which saves nothing.
+    at: Option<crate::model::Timestamp>,
 }
 
 /// `roster confirm [ID]`: closes a pending manual change, or lists them.
@@ -209,11 +213,16 @@ async fn plan_one(
     desired: &Desired,
     state: &Path,
     store: &dyn Store,
-    refresh: bool,
+    how: &PlanHow<'_>,
     opts: &PlanOptions,
 ) -> Result<(Plan, Observed), Failure> {
     let provider = session::open_provider(desired, state)?;
-    let observed = if refresh {
+    let observed = if how.refresh && how.at.is_some() {
+        // A preview saves nothing, not even the observation.
+        crate::reconcile::observe_only(desired, provider.as_ref(), store)
+            .await?
+            .0
+    } else if how.refresh {
         observe(desired, provider.as_ref(), store).await?
     } else {
         store
@@ -227,9 +236,25 @@ async fn plan_one(
             })?
     };
     let last = store.load_last_applied(&desired.account.name).await?;
-    let mut p = plan::plan(desired, &observed, &last, observed.observed_at, opts);
+    let now = preview_time(how.at, observed.observed_at)?;
+    let mut p = plan::plan(desired, &observed, &last, now, opts);
     reconcile::annotate_manual(&mut p, provider.as_ref(), store, &desired.account.name).await?;
     Ok((p, observed))
+}
+
+/// The plan's time: the account's clock, or a later `--at`. An earlier one is refused:
+/// the account's past is not known, only its present.
+fn preview_time(
+    at: Option<crate::model::Timestamp>,
+    account_now: crate::model::Timestamp,
+) -> Result<crate::model::Timestamp, Failure> {
+    match at {
+        None => Ok(account_now),
+        Some(t) if t >= account_now => Ok(t),
+        Some(t) => Err(Failure::msg(format!(
+            "--at {t} is before the account's clock ({account_now}): roster can preview what a later date brings, not replay the past"
+        ))),
+    }
 }
 
 fn print_plan(p: &Plan, format: PlanFormat, color: bool) {
@@ -257,7 +282,13 @@ async fn plan_cmd(
         plans: Vec::new(),
     };
     for desired in manifests.accounts.values() {
-        let (p, observed) = plan_one(desired, state, store.as_ref(), how.refresh, opts).await?;
+        let (p, observed) = plan_one(desired, state, store.as_ref(), how, opts).await?;
+        if let (Some(t), PlanFormat::Text) = (how.at, how.format) {
+            println!(
+                "Preview at {t} (account {}): nothing is saved, and this plan cannot be applied.\n",
+                desired.account.name
+            );
+        }
         print_plan(&p, how.format, how.color);
         any_changes |= !p.changes.is_empty();
         any_errors |= !p.errors.is_empty();

@@ -4,7 +4,7 @@
 use crate::model::{Email, IntegrationService};
 use crate::provider::ProviderError;
 use crate::provider::sim::integration;
-use crate::provider::sim::{CloudFile, cloud::Cloud, oob, read_seed};
+use crate::provider::sim::{CloudFile, SyncedCloud, cloud::Cloud, oob, read_seed};
 use std::path::{Path, PathBuf};
 
 /// `roster sim` subcommands.
@@ -212,13 +212,29 @@ fn email(raw: &str) -> Result<Email, ProviderError> {
 }
 
 fn load(file: &CloudFile, state_dir: &Path) -> Result<Cloud, ProviderError> {
-    if !file.exists() {
-        return Err(ProviderError::Config(format!(
-            "no simulated cloud under {}: run `roster plan DIR` (which seeds it) or `roster sim seed FILE` first",
-            state_dir.display()
-        )));
-    }
+    exists(file, state_dir)?;
     file.load()
+}
+
+fn exists(file: &CloudFile, state_dir: &Path) -> Result<(), ProviderError> {
+    if file.exists() {
+        return Ok(());
+    }
+    Err(ProviderError::Config(format!(
+        "no simulated cloud under {}: run `roster plan DIR` (which seeds it) or `roster sim seed FILE` first",
+        state_dir.display()
+    )))
+}
+
+/// Changes the saved cloud under its file lock (`roster apply` or `roster sim serve` may
+/// be writing it at the same moment); nothing is saved when `f` fails.
+fn change<T>(
+    file: &CloudFile,
+    state_dir: &Path,
+    f: impl FnOnce(&mut Cloud) -> Result<T, ProviderError>,
+) -> Result<T, ProviderError> {
+    exists(file, state_dir)?;
+    file.update(f)
 }
 
 fn integration_default(
@@ -235,13 +251,13 @@ fn integration_default(
             })
         })
         .transpose()?;
-    let mut cloud = load(file, state_dir)?;
-    let ai = cloud
-        .account_index(account)
-        .ok_or_else(|| ProviderError::Config(format!("the simulator has no account {account}")))?;
-    integration::set_defaults(&mut cloud.accounts[ai], service, lock);
-    file.save(&cloud)?;
-    let d = cloud.accounts[ai].integration_defaults;
+    let d = change(file, state_dir, |cloud| {
+        let ai = cloud.account_index(account).ok_or_else(|| {
+            ProviderError::Config(format!("the simulator has no account {account}"))
+        })?;
+        integration::set_defaults(&mut cloud.accounts[ai], service, lock);
+        Ok(cloud.accounts[ai].integration_defaults)
+    })?;
     match d.service {
         Some(s) => println!(
             "Account {account}: default integration {}{}.",
@@ -253,151 +269,173 @@ fn integration_default(
     Ok(())
 }
 
-/// Runs a `roster sim` subcommand against the cloud under `state_dir`.
+fn serve_config(a: ServeArgs) -> crate::provider::sim::serve::ServeConfig {
+    crate::provider::sim::serve::ServeConfig {
+        client_id: a.client_id,
+        client_secret: a.client_secret,
+        token_ttl: std::time::Duration::from_secs(a.token_ttl),
+        page_token_ttl: std::time::Duration::from_secs(a.page_token_ttl),
+        fail_rate: a.fail_rate,
+        latency: std::time::Duration::from_millis(a.latency_ms),
+        burst_429: a.burst_429,
+        burst_every: a.burst_every,
+        seed: a.fault_seed,
+        rate_limits: !a.no_rate_limit,
+        personal_list: !a.no_personal_list,
+    }
+}
+
+/// `roster sim serve`: the saved cloud, or the seed's the first time.
+async fn serve(a: ServeArgs, file: CloudFile, state_dir: &Path) -> Result<(), ProviderError> {
+    let init = || match &a.seed {
+        Some(seed) => read_seed(seed),
+        None => Err(ProviderError::Config(format!(
+            "no simulated cloud under {}: pass --seed FILE or run `roster sim seed FILE` first",
+            state_dir.display()
+        ))),
+    };
+    let (cloud, ()) = SyncedCloud::open(file, init, |_| ())?;
+    let listen = a.listen.clone();
+    crate::provider::sim::serve::serve(&listen, cloud, serve_config(a)).await
+}
+
+fn sets_of(set: &[String]) -> Result<Vec<(String, String)>, ProviderError> {
+    set.iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| ProviderError::Config(format!("--set {kv}: expected FIELD=VALUE")))
+        })
+        .collect()
+}
+
+/// Runs a `roster sim` subcommand against the cloud under `state_dir`. Every change is
+/// made under the cloud file's lock, on the cloud as it is at that moment.
 pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError> {
     let file = CloudFile::new(state_dir);
-    match cmd {
+    let change = |f: &mut dyn FnMut(&mut Cloud) -> Result<String, ProviderError>| {
+        change(&file, state_dir, f)
+    };
+    let said = match cmd {
         SimCommand::Seed { file: seed } => {
             let cloud = read_seed(&seed)?;
             file.save(&cloud)?;
-            println!(
+            format!(
                 "Seeded {} account(s) and {} individual user(s); clock {}.",
                 cloud.accounts.len(),
                 cloud.individuals.len(),
                 cloud.clock.to_rfc3339()
-            );
+            )
         }
-        SimCommand::Serve(a) => {
-            let cloud = match (&a.seed, file.exists()) {
-                (_, true) => file.load()?,
-                (Some(seed), false) => read_seed(seed)?,
-                (None, false) => {
-                    return Err(ProviderError::Config(format!(
-                        "no simulated cloud under {}: pass --seed FILE or run `roster sim seed FILE` first",
-                        state_dir.display()
-                    )));
-                }
-            };
-            file.save(&cloud)?;
-            let cfg = crate::provider::sim::serve::ServeConfig {
-                client_id: a.client_id,
-                client_secret: a.client_secret,
-                token_ttl: std::time::Duration::from_secs(a.token_ttl),
-                page_token_ttl: std::time::Duration::from_secs(a.page_token_ttl),
-                fail_rate: a.fail_rate,
-                latency: std::time::Duration::from_millis(a.latency_ms),
-                burst_429: a.burst_429,
-                burst_every: a.burst_every,
-                seed: a.fault_seed,
-                rate_limits: !a.no_rate_limit,
-                personal_list: !a.no_personal_list,
-            };
-            crate::provider::sim::serve::serve(&a.listen, file, cloud, cfg).await?;
-        }
+        SimCommand::Serve(a) => return serve(a, file, state_dir).await,
         SimCommand::Show => {
             let cloud = load(&file, state_dir)?;
-            let text = serde_json::to_string_pretty(&cloud)
-                .map_err(|e| ProviderError::State(e.to_string()))?;
-            println!("{text}");
+            serde_json::to_string_pretty(&cloud).map_err(|e| ProviderError::State(e.to_string()))?
         }
-        SimCommand::Clock { by } => {
-            let mut cloud = load(&file, state_dir)?;
-            oob::advance_clock(&mut cloud, &by)?;
-            file.save(&cloud)?;
-            println!("Clock is now {}.", cloud.clock.to_rfc3339());
-        }
+        SimCommand::Clock { by } => change(&mut |cloud| {
+            oob::advance_clock(cloud, &by)?;
+            Ok(format!("Clock is now {}.", cloud.clock.to_rfc3339()))
+        })?,
         SimCommand::Accept { email: raw } => {
-            let mut cloud = load(&file, state_dir)?;
-            let account = cloud.accept(&email(&raw)?)?;
-            file.save(&cloud)?;
-            println!("{raw} accepted and joined account {account}.");
+            let e = email(&raw)?;
+            change(&mut |cloud| {
+                let account = cloud.accept(&e)?;
+                Ok(format!("{raw} accepted and joined account {account}."))
+            })?
         }
         SimCommand::Decline { email: raw } => {
-            let mut cloud = load(&file, state_dir)?;
-            let account = cloud.decline(&email(&raw)?)?;
-            file.save(&cloud)?;
-            println!("{raw} declined the invitation from account {account}.");
+            let e = email(&raw)?;
+            change(&mut |cloud| {
+                let account = cloud.decline(&e)?;
+                Ok(format!(
+                    "{raw} declined the invitation from account {account}."
+                ))
+            })?
         }
         SimCommand::EditUser { email: raw, set } => {
-            let mut cloud = load(&file, state_dir)?;
-            let sets = set
-                .iter()
-                .map(|kv| {
-                    kv.split_once('=')
-                        .map(|(k, v)| (k.to_string(), v.to_string()))
-                        .ok_or_else(|| {
-                            ProviderError::Config(format!("--set {kv}: expected FIELD=VALUE"))
-                        })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            oob::edit_user(&mut cloud, &email(&raw)?, &sets)?;
-            file.save(&cloud)?;
-            println!("Edited {raw}.");
+            let (e, sets) = (email(&raw)?, sets_of(&set)?);
+            change(&mut |cloud| {
+                oob::edit_user(cloud, &e, &sets)?;
+                Ok(format!("Edited {raw}."))
+            })?
         }
         SimCommand::ApproveLink { email: raw } => {
-            let mut cloud = load(&file, state_dir)?;
-            let org = cloud.approve_link(&email(&raw)?)?;
-            file.save(&cloud)?;
-            println!("{raw} approved: their account is linked to organization {org}.");
+            let e = email(&raw)?;
+            change(&mut |cloud| {
+                let org = cloud.approve_link(&e)?;
+                Ok(format!(
+                    "{raw} approved: their account is linked to organization {org}."
+                ))
+            })?
         }
         SimCommand::DeclineLink { email: raw } => {
-            let mut cloud = load(&file, state_dir)?;
-            let org = cloud.decline_link(&email(&raw)?)?;
-            file.save(&cloud)?;
-            println!("{raw} declined the invitation to organization {org}.");
+            let e = email(&raw)?;
+            change(&mut |cloud| {
+                let org = cloud.decline_link(&e)?;
+                Ok(format!(
+                    "{raw} declined the invitation to organization {org}."
+                ))
+            })?
         }
         SimCommand::ApproveInvitation { email: raw } => {
-            let mut cloud = load(&file, state_dir)?;
-            let org = cloud.approve_invitation(&email(&raw)?)?;
-            file.save(&cloud)?;
-            println!("The owner of {org} approved the invitation to {raw}: it is sent.");
+            let e = email(&raw)?;
+            change(&mut |cloud| {
+                let org = cloud.approve_invitation(&e)?;
+                Ok(format!(
+                    "The owner of {org} approved the invitation to {raw}: it is sent."
+                ))
+            })?
         }
         SimCommand::RequestJoin { account, owner } => {
-            let mut cloud = load(&file, state_dir)?;
-            cloud.request_join_as_admin(&account, &email(&owner)?)?;
-            file.save(&cloud)?;
-            println!("Account {account} asked {owner} to join their organization.");
+            let e = email(&owner)?;
+            change(&mut |cloud| {
+                cloud.request_join_as_admin(&account, &e)?;
+                Ok(format!(
+                    "Account {account} asked {owner} to join their organization."
+                ))
+            })?
         }
-        SimCommand::ApproveJoin { account } => {
-            let mut cloud = load(&file, state_dir)?;
+        SimCommand::ApproveJoin { account } => change(&mut |cloud| {
             let org = cloud.approve_join(&account)?;
-            file.save(&cloud)?;
-            println!("Account {account} joined organization {org}.");
-        }
+            Ok(format!("Account {account} joined organization {org}."))
+        })?,
         SimCommand::AcceptContact { email: raw, from } => {
-            let mut cloud = load(&file, state_dir)?;
-            cloud.answer_contact(&email(&raw)?, &email(&from)?, true)?;
-            file.save(&cloud)?;
-            println!("{raw} accepted {from}'s contact request.");
+            let (e, f) = (email(&raw)?, email(&from)?);
+            change(&mut |cloud| {
+                cloud.answer_contact(&e, &f, true)?;
+                Ok(format!("{raw} accepted {from}'s contact request."))
+            })?
         }
         SimCommand::DeclineContact { email: raw, from } => {
-            let mut cloud = load(&file, state_dir)?;
-            cloud.answer_contact(&email(&raw)?, &email(&from)?, false)?;
-            file.save(&cloud)?;
-            println!("{raw} declined {from}'s contact request.");
+            let (e, f) = (email(&raw)?, email(&from)?);
+            change(&mut |cloud| {
+                cloud.answer_contact(&e, &f, false)?;
+                Ok(format!("{raw} declined {from}'s contact request."))
+            })?
         }
         SimCommand::AddContact { user, contact } => {
-            let mut cloud = load(&file, state_dir)?;
-            cloud.add_contact_as_user(&email(&user)?, &email(&contact)?)?;
-            file.save(&cloud)?;
-            println!("{user} asked {contact} to be a contact.");
+            let (u, c) = (email(&user)?, email(&contact)?);
+            change(&mut |cloud| {
+                cloud.add_contact_as_user(&u, &c)?;
+                Ok(format!("{user} asked {contact} to be a contact."))
+            })?
         }
         SimCommand::Channel {
             account,
             name,
             members,
         } => {
-            let mut cloud = load(&file, state_dir)?;
             let members = members
                 .iter()
                 .map(|m| email(m))
                 .collect::<Result<Vec<_>, _>>()?;
-            cloud.channel(&account, &name, &members)?;
-            file.save(&cloud)?;
-            println!(
-                "Channel {name} in {account}: {} member(s) added.",
-                members.len()
-            );
+            change(&mut |cloud| {
+                cloud.channel(&account, &name, &members)?;
+                Ok(format!(
+                    "Channel {name} in {account}: {} member(s) added.",
+                    members.len()
+                ))
+            })?
         }
         SimCommand::Fail {
             action,
@@ -410,23 +448,23 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
                     "{action}: not an action name (see `roster plan --format json`, e.g. request_external_contact)"
                 ))
             })?;
-            let mut cloud = load(&file, state_dir)?;
-            cloud.faults.push(crate::provider::sim::cloud::SimFault {
-                action,
-                times,
-                status,
-                code,
-            });
-            file.save(&cloud)?;
-            println!(
-                "The next {times} {action} operation(s) will be refused with {status}/{code}."
-            );
+            change(&mut |cloud| {
+                cloud.faults.push(crate::provider::sim::cloud::SimFault {
+                    action,
+                    times,
+                    status,
+                    code,
+                });
+                Ok(format!(
+                    "The next {times} {action} operation(s) will be refused with {status}/{code}."
+                ))
+            })?
         }
         SimCommand::Directory { email: raw } => {
-            let cloud = load(&file, state_dir)?;
-            for e in cloud.directory(&email(&raw)?)? {
+            for e in load(&file, state_dir)?.directory(&email(&raw)?)? {
                 println!("{e}");
             }
+            return Ok(());
         }
         SimCommand::AddIndividual {
             email: raw,
@@ -434,30 +472,35 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
             first_name,
             last_name,
         } => {
-            let mut cloud = load(&file, state_dir)?;
-            oob::add_individual(&mut cloud, email(&raw)?, licensed, first_name, last_name)?;
-            file.save(&cloud)?;
-            println!("Added individual Zoom user {raw}.");
+            let e = email(&raw)?;
+            change(&mut |cloud| {
+                let (first, last) = (first_name.clone(), last_name.clone());
+                oob::add_individual(cloud, e.clone(), licensed, first, last)?;
+                Ok(format!("Added individual Zoom user {raw}."))
+            })?
         }
         SimCommand::IntegrationDefault {
             account,
             service,
             lock,
-        } => integration_default(&file, state_dir, &account, service.as_deref(), lock)?,
+        } => return integration_default(&file, state_dir, &account, service.as_deref(), lock),
         SimCommand::RevokeIntegration { email: raw } => {
-            let mut cloud = load(&file, state_dir)?;
             let user = email(&raw)?;
-            let (ai, _) = cloud.locate(&user).ok_or_else(|| {
-                ProviderError::Config(format!("{raw} is in no simulated account"))
-            })?;
-            if !integration::revoke(&mut cloud.accounts[ai], &user) {
-                return Err(ProviderError::Config(format!(
-                    "{raw} has no calendar and contact integration"
-                )));
-            }
-            file.save(&cloud)?;
-            println!("{raw}'s integration now needs re-authorisation.");
+            change(&mut |cloud| revoke_integration(cloud, &raw, &user))?
         }
-    }
+    };
+    println!("{said}");
     Ok(())
+}
+
+fn revoke_integration(cloud: &mut Cloud, raw: &str, user: &Email) -> Result<String, ProviderError> {
+    let (ai, _) = cloud
+        .locate(user)
+        .ok_or_else(|| ProviderError::Config(format!("{raw} is in no simulated account")))?;
+    if !integration::revoke(&mut cloud.accounts[ai], user) {
+        return Err(ProviderError::Config(format!(
+            "{raw} has no calendar and contact integration"
+        )));
+    }
+    Ok(format!("{raw}'s integration now needs re-authorisation."))
 }

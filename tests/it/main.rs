@@ -12,6 +12,7 @@ mod harness;
 mod integrations;
 mod org;
 mod postgres;
+mod preview;
 mod regress;
 mod sim_serve;
 mod surface;

@@ -378,3 +378,91 @@ fn invalid_yaml_in_the_watched_folder_degrades_the_account_everywhere() {
         "{ready}"
     );
 }
+
+/// An Account document for `name` on the embedded simulator (no seed: the account is
+/// added to the shared cloud the first time) and `n` new users of its domain.
+fn account_with_users(name: &str, n: usize) -> String {
+    let mut text = format!("kind: Account\nname: {name}\nowner: owner@{name}.com\n");
+    text.push_str(&format!(
+        "---\nkind: User\nemail: owner@{name}.com\ntype: licensed\n"
+    ));
+    for i in 0..n {
+        text.push_str(&format!(
+            "---\nkind: User\nemail: user{i:03}@{name}.com\nfirstName: User\nlastName: N{i}\n"
+        ));
+    }
+    text
+}
+
+/// The users the journal says were created or invited (`done`) in `account`.
+fn journaled_users(state: &Path, account: &str) -> Vec<String> {
+    use roster::model::ObjectRef;
+    use roster::store::{Outcome, Store};
+    let store = roster::store::sqlite::SqliteStore::open(state).expect("store");
+    let journal = futures::executor::block_on(store.journal(account)).expect("journal");
+    journal
+        .iter()
+        .filter(|j| j.outcome == Outcome::Done)
+        .filter_map(|j| match &j.target {
+            ObjectRef::User(email) => Some(email.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Row "two `roster apply` of two different accounts on one `--state`": the per-account
+/// lock lets both run at once, and the simulator's shared `sim.json` loses no update and
+/// is never read torn: every change journaled `done` is held by the simulator.
+#[test]
+fn two_applies_of_two_accounts_on_one_state_lose_no_update() {
+    const USERS: usize = 80;
+    let ws = Workspace::empty();
+    let root = ws.manifests.parent().expect("temp dir").to_path_buf();
+    let dirs = ["alpha", "beta"].map(|name| {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("account.yaml"), account_with_users(name, USERS))
+            .expect("write manifest");
+        dir
+    });
+    let spawn = |dir: &Path| {
+        ws.cmd(&["apply", "--auto-approve"])
+            .arg(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn apply")
+    };
+    let (a, b) = (spawn(&dirs[0]), spawn(&dirs[1]));
+    for child in [a, b] {
+        Run::from(child.wait_with_output().expect("wait")).expect_code(0);
+    }
+    let sim = ws.sim_show();
+    for (name, dir) in ["alpha", "beta"].iter().zip(&dirs) {
+        let account = sim["accounts"]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .find(|a| a["id"] == *name)
+            .unwrap_or_else(|| panic!("the simulator lost account {name}"));
+        let held: std::collections::BTreeSet<String> = account["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .filter_map(|u| u["email"].as_str().map(str::to_string))
+            .collect();
+        let done = journaled_users(&ws.state, name);
+        assert!(done.len() >= USERS, "{name}: {} done", done.len());
+        let lost: Vec<_> = done.iter().filter(|e| !held.contains(*e)).collect();
+        assert!(
+            lost.is_empty(),
+            "{name}: journaled done, not held: {lost:?}"
+        );
+        let plan = Run::from(ws.cmd(&["plan"]).arg(dir).output().expect("plan")).expect_code(0);
+        assert!(
+            plan.stdout.contains("No changes"),
+            "{name}: {}",
+            plan.stdout
+        );
+    }
+}

@@ -10,6 +10,8 @@ pub mod engine;
 pub mod log;
 mod observe;
 pub mod oob;
+mod persist;
+pub use persist::{CloudFile, LOCK_FILE, STATE_FILE, SyncedCloud};
 pub mod serve;
 #[cfg(test)]
 mod tests;
@@ -21,68 +23,12 @@ use async_trait::async_trait;
 use cloud::{Cloud, SimAccount, SimUser};
 use engine::Actor;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// File name of the simulated cloud under the state folder.
-pub const STATE_FILE: &str = "sim.json";
 
 /// The `kind` a seed file may carry (docs/simulator.md): the manifest loader skips
 /// documents of this kind whatever the provider.
 pub const SEED_KIND: &str = "SimulatorSeed";
-
-/// Reads and writes the cloud file. Writes go to a temporary file renamed over the old
-/// one, so a process killed mid-write leaves the previous state whole.
-#[derive(Debug, Clone)]
-pub struct CloudFile {
-    path: PathBuf,
-}
-
-impl CloudFile {
-    /// The cloud file under `state_dir`.
-    pub fn new(state_dir: &Path) -> CloudFile {
-        CloudFile {
-            path: state_dir.join(STATE_FILE),
-        }
-    }
-
-    /// Whether a cloud was saved already.
-    pub fn exists(&self) -> bool {
-        self.path.exists()
-    }
-
-    /// Loads the cloud (pending invitations past 30 days expire on load, U8).
-    pub fn load(&self) -> Result<Cloud, ProviderError> {
-        let text = std::fs::read_to_string(&self.path)
-            .map_err(|e| ProviderError::State(format!("{}: {e}", self.path.display())))?;
-        let mut cloud: Cloud = serde_json::from_str(&text)
-            .map_err(|e| ProviderError::State(format!("{}: {e}", self.path.display())))?;
-        cloud.expire_invitations();
-        Ok(cloud)
-    }
-
-    /// When the file was last written (to notice other processes' changes).
-    pub fn modified(&self) -> Option<std::time::SystemTime> {
-        std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .ok()
-    }
-
-    /// Saves the cloud atomically.
-    pub fn save(&self, cloud: &Cloud) -> Result<(), ProviderError> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| ProviderError::State(format!("{}: {e}", dir.display())))?;
-        }
-        let text =
-            serde_json::to_string_pretty(cloud).map_err(|e| ProviderError::State(e.to_string()))?;
-        let tmp = self.path.with_extension("json.tmp");
-        std::fs::write(&tmp, text)
-            .and_then(|_| std::fs::rename(&tmp, &self.path))
-            .map_err(|e| ProviderError::State(format!("{}: {e}", self.path.display())))
-    }
-}
 
 /// Reads a seed file (YAML, the shape of [`Cloud`] with most fields optional).
 pub fn read_seed(path: &Path) -> Result<Cloud, ProviderError> {
@@ -122,15 +68,11 @@ pub fn read_seed(path: &Path) -> Result<Cloud, ProviderError> {
 /// The simulator as a [`Provider`] for one account, acting as one user.
 #[derive(Debug)]
 pub struct SimProvider {
-    file: CloudFile,
-    cloud: Mutex<Cloud>,
+    cloud: SyncedCloud,
     account: String,
     actor: Email,
     delay: Option<std::time::Duration>,
     calls: AtomicU64,
-    /// The file's modification time after our last load or save: another process
-    /// (`roster sim …`) changed the cloud when it differs.
-    seen: Mutex<Option<std::time::SystemTime>>,
 }
 
 impl SimProvider {
@@ -146,37 +88,25 @@ impl SimProvider {
         act_as: Option<Email>,
         latency: Option<std::time::Duration>,
     ) -> Result<SimProvider, ProviderError> {
-        let file = CloudFile::new(state_dir);
-        let mut cloud = if file.exists() {
-            file.load()?
-        } else if let Some(seed) = seed {
-            read_seed(seed)?
-        } else {
-            Cloud::new(chrono::Utc::now())
+        let init = || match seed {
+            Some(seed) => read_seed(seed),
+            None => Ok(Cloud::new(chrono::Utc::now())),
         };
-        if cloud.account_index(account_id).is_none() {
-            cloud.accounts.push(empty_account(account_id, owner));
-            cloud.normalize();
-        }
-        file.save(&cloud)?;
-        let actor = act_as.unwrap_or_else(|| {
+        let (cloud, account_owner) = SyncedCloud::open(CloudFile::new(state_dir), init, |cloud| {
+            if cloud.account_index(account_id).is_none() {
+                cloud.accounts.push(empty_account(account_id, owner));
+                cloud.normalize();
+            }
             let i = cloud.account_index(account_id).unwrap_or_default();
             cloud.accounts[i].owner.clone()
-        });
-        let seen = Mutex::new(file.modified());
+        })?;
         Ok(SimProvider {
-            seen,
-            file,
-            cloud: Mutex::new(cloud),
+            cloud,
             account: account_id.to_string(),
-            actor,
+            actor: act_as.unwrap_or(account_owner),
             delay: latency,
             calls: AtomicU64::new(0),
         })
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Cloud> {
-        self.cloud.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn count(&self, n: u64) {
@@ -212,12 +142,10 @@ fn empty_account(id: &str, owner: &Email) -> SimAccount {
 #[async_trait]
 impl Provider for SimProvider {
     async fn refresh(&self) -> Result<Observed, ProviderError> {
-        // Re-read the file: people may have acted through `roster sim` since.
-        let fresh = self.file.load()?;
-        let mut cloud = self.lock();
-        *cloud = fresh;
-        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = self.file.modified();
-        let (observed, calls) = observe::observe(&cloud, &self.account, &self.actor)?;
+        // Read the file as it is now: people may have acted through `roster sim` since.
+        let (observed, calls) = self
+            .cloud
+            .read(|cloud| observe::observe(cloud, &self.account, &self.actor))??;
         self.count(calls);
         Ok(observed)
     }
@@ -228,21 +156,22 @@ impl Provider for SimProvider {
     ) -> Result<BTreeMap<Email, ExistingZoomUser>, ProviderError> {
         // One `GET /users/email?email=` per address the plan would add (zoom-api.md §2).
         self.count(emails.len() as u64);
-        let cloud = self.lock();
-        Ok(emails
-            .iter()
-            .filter_map(|e| {
-                cloud.existing_elsewhere(&self.account, e).map(|licensed| {
-                    (
-                        e.clone(),
-                        ExistingZoomUser {
-                            email: e.clone(),
-                            licensed,
-                        },
-                    )
+        self.cloud.read(|cloud| {
+            emails
+                .iter()
+                .filter_map(|e| {
+                    cloud.existing_elsewhere(&self.account, e).map(|licensed| {
+                        (
+                            e.clone(),
+                            ExistingZoomUser {
+                                email: e.clone(),
+                                licensed,
+                            },
+                        )
+                    })
                 })
-            })
-            .collect())
+                .collect()
+        })
     }
 
     async fn execute(&self, op: &Op) -> Result<(), ProviderError> {
@@ -254,25 +183,19 @@ impl Provider for SimProvider {
             email: self.actor.clone(),
             out_of_band: false,
         };
-        let mut cloud = self.lock();
-        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        if self.file.modified() != *seen {
-            // Someone acted on the cloud since (the other side, through `roster sim`).
-            *cloud = self.file.load()?;
-        }
-        if let Some(refused) = cloud.take_fault(op) {
-            self.file.save(&cloud)?;
-            *seen = self.file.modified();
-            return Err(refused);
-        }
-        // The engine checks every rule before it changes anything, so a refused
-        // operation leaves the cloud as it was.
-        let result = cloud.execute(&self.account, &actor, op);
-        if result.is_ok() {
-            self.file.save(&cloud)?;
-            *seen = self.file.modified();
-        }
-        result
+        // On the cloud as the file holds it now, under the file lock: another process
+        // (another account's apply, `roster sim`) may have changed it since.
+        self.cloud
+            .update(|cloud| {
+                if let Some(refused) = cloud.take_fault(op) {
+                    // The consumed fault is saved; the refusal is the answer.
+                    return Ok(Err(refused));
+                }
+                // The engine checks every rule before it changes anything; a refusal
+                // saves nothing either way.
+                cloud.execute(&self.account, &actor, op).map(Ok)
+            })
+            .and_then(|answer| answer)
     }
 
     fn calls(&self) -> u64 {

@@ -19,7 +19,7 @@ mod tests;
 mod users;
 mod view;
 
-use super::CloudFile;
+use super::SyncedCloud;
 use super::cloud::Cloud;
 use super::engine::Actor;
 use crate::model::Email;
@@ -94,8 +94,7 @@ pub struct RequestRecord {
 
 /// Shared state of the server.
 pub struct AppState {
-    file: CloudFile,
-    cloud: Mutex<Cloud>,
+    cloud: SyncedCloud,
     cfg: ServeConfig,
     tokens: Mutex<HashMap<String, (String, Instant)>>,
     pager: paging::Pager,
@@ -155,10 +154,6 @@ fn no_account(account: &str) -> ApiError {
 }
 
 impl AppState {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Cloud> {
-        self.cloud.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Runs operations as the account owner (the S2S token is the owner's), all or none,
     /// and saves the cloud.
     fn run_ops(&self, account: &str, ops: &[Op]) -> ApiResult<()> {
@@ -170,39 +165,37 @@ impl AppState {
         })
     }
 
-    /// Runs `f` on a copy of the cloud as the account owner; saves and keeps the copy only
-    /// when `f` succeeds, so a refused request changes nothing. `ops` are the operations
-    /// `f` runs: a refusal injected for one of them (`roster sim fail`) answers first.
+    /// Runs `f` as the account owner on the cloud as the file holds it now, under the
+    /// file lock (another process may share the state folder); saves only when `f`
+    /// succeeds, so a refused request changes nothing. `ops` are the operations `f` runs:
+    /// a refusal injected for one of them (`roster sim fail`) answers first.
     fn transact<T>(
         &self,
         account: &str,
         ops: &[Op],
         f: impl FnOnce(&mut Cloud, &Actor) -> ApiResult<T>,
     ) -> ApiResult<T> {
-        let mut cloud = self.lock();
-        let ai = cloud
-            .account_index(account)
-            .ok_or_else(|| no_account(account))?;
-        let actor = Actor {
-            email: cloud.accounts[ai].owner.clone(),
-            out_of_band: false,
-        };
-        if let Some(refused) = ops.iter().find_map(|op| cloud.take_fault(op)) {
-            self.file.save(&cloud).map_err(ApiError::from)?;
-            return Err(refused.into());
-        }
-        let mut next = cloud.clone();
-        let out = f(&mut next, &actor)?;
-        self.file.save(&next).map_err(ApiError::from)?;
-        *cloud = next;
-        Ok(out)
+        self.cloud
+            .update(|cloud| {
+                let ai = cloud
+                    .account_index(account)
+                    .ok_or_else(|| no_account(account))?;
+                let actor = Actor {
+                    email: cloud.accounts[ai].owner.clone(),
+                    out_of_band: false,
+                };
+                if let Some(refused) = ops.iter().find_map(|op| cloud.take_fault(op)) {
+                    // The consumed fault is saved; the refusal is the answer.
+                    return Ok(Err(refused.into()));
+                }
+                f(cloud, &actor).map(Ok)
+            })
+            .and_then(|answer| answer)
     }
 
-    /// Reads the cloud.
+    /// Reads the cloud as the file holds it now.
     fn read<T>(&self, f: impl FnOnce(&Cloud) -> T) -> T {
-        let mut cloud = self.lock();
-        cloud.expire_invitations();
-        f(&cloud)
+        self.cloud.peek(f)
     }
 
     /// Reads one account of the cloud.
@@ -233,11 +226,10 @@ fn zoom_time(t: crate::model::Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Builds the router over `cloud`, persisted to `file`.
-pub fn router(file: CloudFile, cloud: Cloud, cfg: ServeConfig) -> (axum::Router, Shared) {
+/// Builds the router over `cloud`, kept in step with its file.
+pub fn router(cloud: SyncedCloud, cfg: ServeConfig) -> (axum::Router, Shared) {
     let state = Arc::new(AppState {
-        file,
-        cloud: Mutex::new(cloud),
+        cloud,
         faults: Faults::new(&cfg),
         pager: paging::Pager::new(cfg.page_token_ttl),
         cfg,
@@ -269,8 +261,7 @@ pub fn router(file: CloudFile, cloud: Cloud, cfg: ServeConfig) -> (axum::Router,
 /// Serves until the process is stopped; prints `listening on ADDR` first (tests read it).
 pub async fn serve(
     listen: &str,
-    file: CloudFile,
-    cloud: Cloud,
+    cloud: SyncedCloud,
     cfg: ServeConfig,
 ) -> Result<(), ProviderError> {
     let listener = tokio::net::TcpListener::bind(listen)
@@ -279,7 +270,7 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| ProviderError::Config(e.to_string()))?;
-    let (app, _) = router(file, cloud, cfg);
+    let (app, _) = router(cloud, cfg);
     println!("listening on http://{addr}");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();

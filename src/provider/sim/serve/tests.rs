@@ -1,8 +1,8 @@
 //! `roster sim serve` in process, for what the contract tests cannot reach.
 
 use super::{ServeConfig, router};
-use crate::provider::sim::CloudFile;
 use crate::provider::sim::cloud::Cloud;
+use crate::provider::sim::{CloudFile, SyncedCloud};
 use std::time::Duration;
 
 const SEED: &str = r#"clock: 2026-11-01T09:00:00Z
@@ -35,7 +35,10 @@ async fn a_token_whose_account_is_gone_is_refused_not_served_from_another_accoun
     let seed = dir.path().join("seed.yaml");
     std::fs::write(&seed, SEED).expect("seed");
     let cloud: Cloud = crate::provider::sim::read_seed(&seed).expect("seed");
-    let (app, state) = router(CloudFile::new(dir.path()), cloud, config());
+    let (app, state) = router(
+        SyncedCloud::new(CloudFile::new(dir.path()), cloud),
+        config(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -62,7 +65,13 @@ async fn a_token_whose_account_is_gone_is_refused_not_served_from_another_accoun
         .expect("access_token")
         .to_string();
     // solo's account goes away (as when its owner joins another account, I3).
-    state.lock().accounts.retain(|a| a.id != "solo");
+    state
+        .cloud
+        .update(|c| {
+            c.accounts.retain(|a| a.id != "solo");
+            Ok::<_, crate::provider::ProviderError>(())
+        })
+        .expect("remove solo");
     let resp = http
         .get(format!("{url}/v2/users"))
         .bearer_auth(&token)
