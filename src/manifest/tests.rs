@@ -394,3 +394,52 @@ fn list_defaults_taken_by_several_users_are_reported_once() {
         "{errs:#?}"
     );
 }
+
+#[test]
+fn a_name_declared_in_another_account_says_which_one() {
+    let errs = errors(&[
+        (
+            "accounts.yaml",
+            "kind: Account\nname: acme\nowner: owner@acme.com\n---\nkind: Account\nname: beta\nowner: owner@beta.com\n",
+        ),
+        ("groups.yaml", "kind: Group\naccount: beta\nname: staff\n"),
+        (
+            "users.yaml",
+            "kind: User\naccount: acme\nemail: mo@acme.com\ngroup: staff\n",
+        ),
+    ]);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].starts_with("users.yaml:4:8")
+            && errs[0].contains("group `staff` is not declared")
+            && errs[0].contains(
+                "account `beta` declares it, but this document belongs to account `acme`"
+            ),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn a_user_hint_compares_addresses_of_one_domain_by_their_local_part() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        (
+            "users.yaml",
+            "kind: User\nemail: carol@acme.com\nmanager: noboss@acme.com\n---\nkind: User\nemail: bob@acme.com\nmanager: bobb@acme.com\n---\nkind: User\nemail: mo@acme.com\nmanager: mo@acme.co\n",
+        ),
+    ]);
+    let at = |loc: &str| {
+        errs.iter()
+            .find(|e| e.starts_with(loc))
+            .unwrap_or_else(|| panic!("no error at {loc}: {errs:#?}"))
+    };
+    assert!(!at("users.yaml:3:10").contains("did you mean"), "{errs:#?}");
+    assert!(
+        at("users.yaml:7:10").contains("did you mean `bob@acme.com`?"),
+        "{errs:#?}"
+    );
+    assert!(
+        at("users.yaml:11:10").contains("did you mean `mo@acme.com`?"),
+        "{errs:#?}"
+    );
+}
