@@ -65,6 +65,10 @@ impl ApplyConfig {
 /// Why a change not attempted was left alone.
 const STOPPING: &str = "not attempted: roster is shutting down; the next run plans it again";
 
+/// Why a change being sent was dropped: its outcome is unknown, the next holder
+/// re-reads the account.
+const LEASE_RAN_OUT_IN_FLIGHT: &str = "outcome unknown: the lease ran out while the request was under way (a retry was not sent); whoever holds the account next re-reads it";
+
 /// Why a journaled change was not sent after all.
 const LEASE_RUNNING_OUT: &str = "not sent: the lease could not be renewed in time to cover the request; whoever holds the account next re-reads it";
 
@@ -414,28 +418,20 @@ async fn send(
         tracing::info!(change = %c.id, "applying");
     }
     if !config.may_send(provider) {
-        for (_, c) in &unit {
-            // Best effort: the lease is running out, so this write may be refused too.
-            let closed = store
-                .journal_finish(
-                    lease,
-                    run_id,
-                    &c.id,
-                    Outcome::Failed,
-                    Some(LEASE_RUNNING_OUT),
-                )
-                .await;
-            if let Err(e) = closed {
-                tracing::warn!(change = %c.id, error = %e, "could not close the journal row of a change not sent");
-            }
-        }
+        close_unsent(&unit, store, lease, run_id, LEASE_RUNNING_OUT).await;
         return Err(StoreError::LeaseLost(lease.account.clone()));
     }
-    let results = if let [(_, only)] = unit.as_slice() {
-        vec![provider.execute(&only.op).await]
-    } else {
-        let ops: Vec<_> = unit.iter().map(|(_, c)| c.op.clone()).collect();
-        provider.execute_batch(&ops).await
+    let call = async {
+        if let [(_, only)] = unit.as_slice() {
+            vec![provider.execute(&only.op).await]
+        } else {
+            let ops: Vec<_> = unit.iter().map(|(_, c)| c.op.clone()).collect();
+            provider.execute_batch(&ops).await
+        }
+    };
+    let Some(results) = within_lease(call, config).await else {
+        close_unsent(&unit, store, lease, run_id, LEASE_RAN_OUT_IN_FLIGHT).await;
+        return Err(StoreError::LeaseLost(lease.account.clone()));
     };
     let mut out = Vec::with_capacity(unit.len());
     for (n, (i, c)) in unit.iter().enumerate() {
@@ -466,5 +462,43 @@ async fn send(
 }
 
 mod merge;
+/// Runs a provider call only while the lease holds (with `send_margin` to spare): the
+/// deadline is read before every poll of `call`, so a call that wakes after the lease ran
+/// out (a retry after `Retry-After`, a process resumed after SIGSTOP) is dropped before it
+/// can send another request. `None`: dropped, outcome unknown.
+async fn within_lease<F: std::future::Future>(call: F, config: &ApplyConfig) -> Option<F::Output> {
+    let mut call = std::pin::pin!(call);
+    std::future::poll_fn(|cx| {
+        if config
+            .lease
+            .as_ref()
+            .is_some_and(|d| !d.allows(config.send_margin))
+        {
+            return std::task::Poll::Ready(None);
+        }
+        call.as_mut().poll(cx).map(Some)
+    })
+    .await
+}
+
+/// Closes, as failed, the journal rows of changes that were not sent (or whose sending
+/// was dropped). Best effort: the lease is running out, so these writes may be refused.
+async fn close_unsent(
+    unit: &[(usize, &Change)],
+    store: &dyn Store,
+    lease: &Lease,
+    run_id: &str,
+    why: &str,
+) {
+    for (_, c) in unit {
+        let closed = store
+            .journal_finish(lease, run_id, &c.id, Outcome::Failed, Some(why))
+            .await;
+        if let Err(e) = closed {
+            tracing::warn!(change = %c.id, error = %e, "could not close the journal row of a change not sent");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;
