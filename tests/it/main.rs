@@ -14,6 +14,7 @@ mod org;
 mod preview;
 mod regress;
 mod sim_serve;
+mod status_page;
 mod surface;
 mod truth;
 mod validate;
