@@ -91,6 +91,7 @@ impl Cli {
             Command::Daemon { .. }
             | Command::Sim { .. }
             | Command::Completions { .. }
+            | Command::Schema
             | Command::Man { .. } => ColorChoice::Auto,
         }
     }
@@ -233,6 +234,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the JSON Schema (draft 2020-12) of the manifest format, for editors
+    /// (`# yaml-language-server: $schema=…`) and CI; generated from the loader's own table.
+    Schema,
     /// Print the man page (roff), or write one page per command into `--out DIR`.
     Man {
         /// Folder to write `roster.1` and `roster-COMMAND.1` into, instead of printing

@@ -97,6 +97,13 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Man { out } => super::docs::man(out.as_deref()),
+        Command::Schema => {
+            let s = crate::manifest::schema::json_schema();
+            let text = serde_json::to_string_pretty(&s)
+                .map_err(|e| Failure::msg(format!("cannot encode the schema: {e}")))?;
+            println!("{text}");
+            Ok(0)
+        }
         Command::Sim { state, command } => {
             let own = super::args::StoreArgs {
                 state: state.state,

@@ -105,7 +105,7 @@ pub fn read_import(doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, raw: &mu
     let account = f
         .get("account")
         .and_then(|n| fields::text(sink, n, "account").map(|t| (t, n.pos)));
-    let defaults = read_defaults(&f, sink, "UserImport");
+    let defaults = read_defaults(&f, sink, "UserImport", &account, raw);
     let Some((rel, pos)) = f.required(sink, "file") else {
         return;
     };

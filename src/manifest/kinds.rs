@@ -292,7 +292,7 @@ fn read_users(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
         return;
     };
     let account = account_ref(&f, sink);
-    let defaults = read_defaults(&f, sink, "Users");
+    let defaults = read_defaults(&f, sink, "Users", &account, raw);
     let Some(items) = f.get("items") else {
         return;
     };
@@ -323,15 +323,28 @@ fn read_users(doc: &Node, sink: &mut Sink<'_>, raw: &mut Raw) {
     }
 }
 
-/// Reads `defaults:` of a `Users` or `UserImport` document.
-pub fn read_defaults(f: &Fields<'_>, sink: &mut Sink<'_>, kind: &str) -> UserFields {
-    match f.get("defaults") {
-        Some(n) => match Fields::new(n, sink, &format!("{kind} defaults"), format::USER_FIELDS) {
-            Some(d) => read_user_fields(&d, sink),
-            None => UserFields::default(),
-        },
-        None => UserFields::default(),
-    }
+/// Reads `defaults:` of a `Users` or `UserImport` document. The names the defaults
+/// reference go to `raw.refs`, to be checked once where they are written, whether or not
+/// an item takes them (a list whose every item overrides its default group, or that has
+/// no item yet, still names that group).
+pub fn read_defaults(
+    f: &Fields<'_>,
+    sink: &mut Sink<'_>,
+    kind: &str,
+    account: &Option<(String, Pos)>,
+    raw: &mut Raw,
+) -> UserFields {
+    let Some(n) = f.get("defaults") else {
+        return UserFields::default();
+    };
+    let Some(d) = Fields::new(n, sink, &format!("{kind} defaults"), format::USER_FIELDS) else {
+        return UserFields::default();
+    };
+    let mut defaults = read_user_fields(&d, sink);
+    let refs = std::mem::take(&mut defaults.refs);
+    raw.refs
+        .extend(refs.into_iter().map(|r| (account.clone(), r)));
+    defaults
 }
 
 fn read_group(

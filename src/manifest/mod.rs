@@ -148,6 +148,7 @@ pub mod kinds;
 pub mod raw;
 mod references;
 pub mod render;
+pub mod schema;
 mod snippet;
 pub mod tree;
 

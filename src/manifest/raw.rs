@@ -59,7 +59,6 @@ impl UserFields {
     pub fn over(self, under: &UserFields) -> UserFields {
         let s = self.spec;
         let u = &under.spec;
-        let refs_spec = s.clone();
         UserFields {
             spec: UserSpec {
                 first_name: s.first_name.or_else(|| u.first_name.clone()),
@@ -82,24 +81,11 @@ impl UserFields {
             } else {
                 self.attribute_pos
             },
-            refs: merge_refs(self.refs, &refs_spec, &under.refs),
+            // The defaults' own references are checked where the defaults are written
+            // (`read_defaults`), once, not once per user taking them.
+            refs: self.refs,
         }
     }
-}
-
-/// The references of own fields, then those of the fields taken from `under` (a field
-/// set in `own`, even to an empty list, hides the defaults' references).
-fn merge_refs(own: Vec<Reference>, own_spec: &UserSpec, under: &[Reference]) -> Vec<Reference> {
-    let set = |field: &str| match field {
-        "group" => own_spec.group.is_some(),
-        "chatGroups" => own_spec.chat_groups.is_some(),
-        "role" => own_spec.role.is_some(),
-        "manager" => own_spec.manager.is_some(),
-        _ => false,
-    };
-    let mut out = own;
-    out.extend(under.iter().filter(|r| !set(r.field)).cloned());
-    out
 }
 
 /// A user as declared, with the defaults of its list.

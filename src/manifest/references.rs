@@ -20,12 +20,37 @@ pub fn check(accounts: &BTreeMap<String, Desired>, refs: &[Scoped], out: &mut Ve
         };
         if let Some(mut diag) = broken(d, r) {
             diag.kind = (!r.kind.is_empty()).then(|| r.kind.to_string());
+            if let Some(other) = declared_elsewhere(accounts, account, r) {
+                diag.message.push_str(&format!(
+                    " (account `{other}` declares it, but this document belongs to account `{account}`)"
+                ));
+            }
             out.push(diag);
         }
     }
     for d in accounts.values() {
         existing_and_declared(d, out);
     }
+}
+
+/// Another account of the repository that declares what `r` names, for the message: a
+/// document filed under the wrong `account:` is a likelier mistake than a typo.
+fn declared_elsewhere<'a>(
+    accounts: &'a BTreeMap<String, Desired>,
+    account: &str,
+    r: &Reference,
+) -> Option<&'a str> {
+    let declares = |d: &Desired| match r.target {
+        Target::Group => d.groups.contains_key(&r.name),
+        Target::ChatGroup => d.chat_groups.contains_key(&r.name),
+        Target::Role => d.roles.contains_key(&r.name),
+        Target::User => Email::parse(&r.name).is_ok_and(|e| d.users.contains_key(&e)),
+        Target::OrgMember => false,
+    };
+    accounts
+        .iter()
+        .find(|(name, d)| name.as_str() != account && declares(d))
+        .map(|(name, _)| name.as_str())
 }
 
 /// The error for `r`, if it names nothing the account declares or lists as existing.
@@ -58,7 +83,8 @@ fn broken(d: &Desired, r: &Reference) -> Option<Diagnostic> {
         "{what} `{}` is not declared: declare it with `kind: {kind}`, or list it in the Account's `existing.{existing_key}` if it is already on the account",
         r.name
     );
-    Some(located(r, Rule::Manifest, message, &declared))
+    let help = did_you_mean(&r.name, declared).filter(|m| *m != r.name);
+    Some(located(r, Rule::Manifest, message, help))
 }
 
 /// A manager or contact owner: a declared user who stays, the owner, or an existing one.
@@ -78,8 +104,27 @@ fn user(d: &Desired, r: &Reference) -> Option<Diagnostic> {
             r.field
         ),
     };
-    let declared: Vec<&str> = d.users.keys().map(Email::as_str).collect();
-    Some(located(r, Rule::Manifest, message, &declared))
+    let help = closest_user(&email, d.users.keys());
+    Some(located(r, Rule::Manifest, message, help))
+}
+
+/// The declared user closest to `email`. A shared domain says nothing about a typo, so
+/// addresses of its domain are compared by their local part (`noboss@acme.com` is not
+/// "close" to `carol@acme.com`); other domains by the whole address (`mo@acme.co`).
+fn closest_user<'a>(email: &Email, declared: impl Iterator<Item = &'a Email>) -> Option<&'a str> {
+    let (same, other): (Vec<&Email>, Vec<&Email>) =
+        declared.partition(|e| e.domain() == email.domain());
+    did_you_mean(local_part(email), same.iter().map(|e| local_part(e)))
+        .and_then(|l| same.iter().find(|e| local_part(e) == l))
+        .or_else(|| {
+            did_you_mean(email.as_str(), other.iter().map(|e| e.as_str()))
+                .and_then(|a| other.iter().find(|e| e.as_str() == a))
+        })
+        .map(|e| e.as_str())
+}
+
+fn local_part(e: &Email) -> &str {
+    e.as_str().split('@').next().unwrap_or_default()
 }
 
 /// O5: an organization member is another account's owner or chat admin, never a user of
@@ -93,7 +138,7 @@ fn org_member(d: &Desired, r: &Reference) -> Option<Diagnostic> {
         "{email} is a user of account {} itself: organization members are other accounts, named by the email of their owner or chat admin (O5)",
         d.account.name
     );
-    Some(located(r, Rule::O5, message, &[]))
+    Some(located(r, Rule::O5, message, None))
 }
 
 fn names<'a, V>(
@@ -107,12 +152,10 @@ fn names<'a, V>(
         .collect()
 }
 
-/// A diagnostic at the reference, with the closest of `candidates` as a hint.
-fn located(r: &Reference, rule: Rule, message: String, candidates: &[&str]) -> Diagnostic {
+/// A diagnostic at the reference, with the closest declared name as a hint.
+fn located(r: &Reference, rule: Rule, message: String, closest: Option<&str>) -> Diagnostic {
     let mut d = Diagnostic::new((&r.source).into(), None, rule, message);
-    d.help = did_you_mean(&r.name, candidates.iter().copied())
-        .filter(|m| *m != r.name)
-        .map(|m| format!("did you mean `{m}`?"));
+    d.help = closest.map(|m| format!("did you mean `{m}`?"));
     d
 }
 

@@ -344,3 +344,102 @@ fn k4_a_user_has_one_integration_at_a_time() {
         "{errs:?}"
     );
 }
+
+/// Issue 19 part 1: a list's defaults are references where they are written, checked
+/// once, even when every item overrides them or the list has no item.
+#[test]
+fn list_defaults_are_checked_where_written_even_when_no_item_takes_them() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        ("groups.yaml", "kind: Group\nname: sales\n"),
+        (
+            "users.yaml",
+            "kind: Users\ndefaults: { group: slaes, role: Helpdesk }\nitems:\n  - { email: a@acme.com, group: sales }\n  - { email: b@acme.com, group: sales }\n---\nkind: Users\ndefaults: { chatGroups: [general], manager: boss@acme.com }\nitems: []\n",
+        ),
+        (
+            "import.yaml",
+            "kind: UserImport\nfile: people.csv\ndefaults:\n  group: nosuch\n",
+        ),
+        ("people.csv", "email,group\nc@acme.com,sales\n"),
+    ]);
+    let at = |loc: &str, what: &str| {
+        errs.iter()
+            .filter(|e| e.starts_with(loc) && e.contains(what))
+            .count()
+    };
+    assert_eq!(at("users.yaml:2:20", "group `slaes`"), 1, "{errs:#?}");
+    assert_eq!(at("users.yaml:2:33", "role `Helpdesk`"), 1, "{errs:#?}");
+    assert_eq!(
+        at("users.yaml:8:26", "chat group `general`"),
+        1,
+        "{errs:#?}"
+    );
+    assert_eq!(at("users.yaml:8:45", "boss@acme.com"), 1, "{errs:#?}");
+    assert_eq!(at("import.yaml:4:10", "group `nosuch`"), 1, "{errs:#?}");
+    assert_eq!(errs.len(), 5, "each reference once: {errs:#?}");
+}
+
+#[test]
+fn list_defaults_taken_by_several_users_are_reported_once() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        (
+            "users.yaml",
+            "kind: Users\ndefaults: { group: nosuch }\nitems:\n  - { email: a@acme.com }\n  - { email: b@acme.com }\n",
+        ),
+    ]);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].starts_with("users.yaml:2:20") && errs[0].contains("group `nosuch`"),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn a_name_declared_in_another_account_says_which_one() {
+    let errs = errors(&[
+        (
+            "accounts.yaml",
+            "kind: Account\nname: acme\nowner: owner@acme.com\n---\nkind: Account\nname: beta\nowner: owner@beta.com\n",
+        ),
+        ("groups.yaml", "kind: Group\naccount: beta\nname: staff\n"),
+        (
+            "users.yaml",
+            "kind: User\naccount: acme\nemail: mo@acme.com\ngroup: staff\n",
+        ),
+    ]);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].starts_with("users.yaml:4:8")
+            && errs[0].contains("group `staff` is not declared")
+            && errs[0].contains(
+                "account `beta` declares it, but this document belongs to account `acme`"
+            ),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn a_user_hint_compares_addresses_of_one_domain_by_their_local_part() {
+    let errs = errors(&[
+        ("account.yaml", ACCOUNT),
+        (
+            "users.yaml",
+            "kind: User\nemail: carol@acme.com\nmanager: noboss@acme.com\n---\nkind: User\nemail: bob@acme.com\nmanager: bobb@acme.com\n---\nkind: User\nemail: mo@acme.com\nmanager: mo@acme.co\n",
+        ),
+    ]);
+    let at = |loc: &str| {
+        errs.iter()
+            .find(|e| e.starts_with(loc))
+            .unwrap_or_else(|| panic!("no error at {loc}: {errs:#?}"))
+    };
+    assert!(!at("users.yaml:3:10").contains("did you mean"), "{errs:#?}");
+    assert!(
+        at("users.yaml:7:10").contains("did you mean `bob@acme.com`?"),
+        "{errs:#?}"
+    );
+    assert!(
+        at("users.yaml:11:10").contains("did you mean `mo@acme.com`?"),
+        "{errs:#?}"
+    );
+}

@@ -386,3 +386,28 @@ fn diagnostics_render_with_snippet_caret_and_true_position_snapshot() {
     }
     insta::assert_snapshot!("broken_manifests", all);
 }
+
+/// Issue 19 part 1: the defaults of a `UserImport` are checked where they are written,
+/// though every CSV row names its own group.
+#[test]
+fn validate_refuses_an_undeclared_default_group_of_an_import_at_its_value() {
+    let r = validate(&[
+        ("account.yaml", ACCOUNT),
+        ("groups.yaml", "kind: Group\nname: sales\n"),
+        (
+            "import.yaml",
+            "kind: UserImport\nfile: people.csv\ndefaults:\n  type: basic\n  group: slaes\n",
+        ),
+        ("people.csv", "email,group\nmo@acme.com,sales\n"),
+    ])
+    .expect_code(1);
+    assert!(
+        r.stderr.contains("import.yaml:5:10")
+            && r.stderr
+                .contains("group `slaes` is not declared: declare it with `kind: Group`")
+            && r.stderr.contains("did you mean `sales`?"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("people.csv:"), "{}", r.stderr);
+}

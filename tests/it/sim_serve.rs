@@ -691,3 +691,45 @@ fn issue10_item8_an_empty_manager_is_refused_not_taken_as_a_clear() {
     let after = sb.call("GET", "/users/uBob", None).json();
     assert_eq!(after["manager"], ann["manager"], "nothing changed");
 }
+
+/// Issue 19 part 6: `roster sim …` beside a running `roster sim serve` on one state
+/// folder. The server answers from what the CLI changed, and its next write keeps it
+/// (it used to answer from its own copy and write that copy back over the CLI's change).
+#[test]
+fn issue19_sim_serve_sees_and_keeps_what_roster_sim_changed_beside_it() {
+    let sb = Sandbox::start(SEED, &[]);
+    let sim = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+            .arg("--state")
+            .arg(&sb.server.state)
+            .arg("sim")
+            .args(args)
+            .output()
+            .expect("roster sim");
+        assert!(
+            out.status.success(),
+            "roster sim {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    sim(&["accept", "wait@acme.com"]);
+    let u = sb.call("GET", "/users/wait@acme.com", None).json();
+    assert_eq!(u["status"], "active", "the server sees the acceptance: {u}");
+    let a = sb.call(
+        "POST",
+        "/users",
+        Some(json!({"action": "create", "user_info": {"email": "new@acme.com", "type": 1}})),
+    );
+    assert_eq!(a.status, 201, "{}", a.body);
+    let cloud: Value = serde_json::from_str(&sim(&["show"])).expect("sim show JSON");
+    let users = cloud["accounts"][0]["users"].as_array().expect("users");
+    let status = |email: &str| {
+        users
+            .iter()
+            .find(|u| u["email"] == email)
+            .map(|u| u["status"].clone())
+    };
+    assert_eq!(status("wait@acme.com"), Some(json!("active")), "{cloud}");
+    assert_eq!(status("new@acme.com"), Some(json!("pending")), "{cloud}");
+}
