@@ -187,6 +187,14 @@ async fn fill_unobserved(
     Ok(())
 }
 
+/// Copies `fields` of `from` (a user read once) over `to` (the user as the list showed
+/// it): for `roster import`, which reads every user's unlisted fields.
+pub fn overlay_unlisted(to: &mut UserSpec, from: &UserSpec, fields: &[UserField]) {
+    for f in fields {
+        copy_field(from, to, *f);
+    }
+}
+
 fn names(s: &UserSpec, f: UserField) -> bool {
     match f {
         UserField::FirstName => s.first_name.is_some(),

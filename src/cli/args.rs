@@ -92,6 +92,7 @@ impl Cli {
             | Command::Sim { .. }
             | Command::Completions { .. }
             | Command::Schema
+            | Command::Import { .. }
             | Command::Man { .. } => ColorChoice::Auto,
         }
     }
@@ -203,6 +204,24 @@ pub enum Command {
         /// The daemon's own options.
         #[command(flatten)]
         args: crate::daemon::DaemonArgs,
+        /// State and store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write manifests that describe the account as it is now (every kind the provider
+    /// can show), so an existing account is adopted with an empty first plan. Into a
+    /// folder that has files already it prints the diff, and writes only with `--write`.
+    Import {
+        /// Manifest folder holding the Account document (provider, defaults, policy).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Folder to write into (default: DIR). The Account's file is copied there.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Write the files and record what roster now manages (LastApplied); without it,
+        /// only the diff is printed.
+        #[arg(long)]
+        write: bool,
         /// State and store.
         #[command(flatten)]
         store: StoreArgs,

@@ -77,6 +77,16 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             let at = store.under(&top);
             export_users(&at.state, at.store.as_deref(), &dir, &format).await
         }
+        Command::Import {
+            dir,
+            out,
+            write,
+            store,
+        } => {
+            let at = store.under(&top);
+            let out = out.unwrap_or_else(|| dir.clone());
+            super::import_cmd::run(&at.state, at.store.as_deref(), &dir, &out, write).await
+        }
         Command::Confirm {
             change_id,
             dir,

@@ -4,6 +4,7 @@
 pub mod args;
 mod commands;
 mod docs;
+mod import_cmd;
 pub mod report;
 pub mod sim_cmd;
 

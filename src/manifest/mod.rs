@@ -143,6 +143,7 @@ pub mod contacts;
 pub mod csv_import;
 pub mod fields;
 pub mod format;
+pub mod import;
 pub mod integration;
 pub mod kinds;
 pub mod raw;

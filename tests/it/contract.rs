@@ -547,3 +547,25 @@ fn issue10_item10_on_prem_is_refused_at_plan_time_through_zoom() {
         .collect();
     assert!(writes.is_empty(), "nothing sent to the API: {writes:?}");
 }
+
+/// Issue 16, part 1: `roster import` through `provider: zoom` against `sim serve`
+/// writes manifests whose first plan is empty (Zoom's unlisted fields read once per user).
+#[test]
+fn an_account_imported_through_zoom_plans_no_changes() {
+    let (_tmp, _server, ws) = acme_applied_through_zoom();
+    let out = tempfile::tempdir().expect("out");
+    let o = out.path().display().to_string();
+    let wrote = run_zoom(&ws, &["import", "--out", &o, "--write"], SECRET);
+    assert_eq!(wrote.code, 0, "{}\n{}", wrote.stdout, wrote.stderr);
+    assert!(
+        wrote.stderr.contains("cannot list external contacts"),
+        "says what Zoom hides: {}",
+        wrote.stderr
+    );
+    let mut c = ws.cmd(&["plan", "--detailed-exitcode"]);
+    c.arg(out.path());
+    zoom_env(&mut c, SECRET);
+    let plan = crate::harness::Run::from(c.output().expect("plan"));
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+}

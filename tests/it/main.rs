@@ -9,6 +9,7 @@ mod daemon;
 mod diagnostics;
 mod example;
 mod harness;
+mod import;
 mod integrations;
 mod org;
 mod preview;
