@@ -525,6 +525,9 @@ mod tests {
             plan_errors: 0,
             pending_invitations: 1,
             manual_changes: 0,
+            pending_manual: Vec::new(),
+            waiting_changes: Vec::new(),
+            integrations: None,
         });
         b.update_ready();
         let text = m.render(&b.status);

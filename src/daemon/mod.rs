@@ -18,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod debounce;
 pub mod desired;
+pub mod findings;
 pub mod http;
 pub mod metrics;
 pub mod page;

@@ -11,9 +11,7 @@ use super::status::{DueStatus, LeaseStatus, Observation, PlanSummary, RunResult,
 use super::trigger::{self, Trigger};
 use super::worker::{Outcome, Reconcile, Wake};
 use crate::apply::ApplyReport;
-use crate::model::{
-    Desired, Email, ExistingZoomUser, Observed, ObservedStatus, ProviderConfig, Timestamp,
-};
+use crate::model::{Desired, Email, ExistingZoomUser, Observed, ProviderConfig, Timestamp};
 use crate::plan::{Op, PlanOptions};
 use crate::provider::{Provider, ProviderError};
 use crate::reconcile::{self, Prepared};
@@ -169,7 +167,7 @@ impl AccountRunner {
                 Ok(p) => p,
                 Err(e) => return Report::error(e.to_string()),
             };
-        let mut report = Report::observed(&prepared);
+        let mut report = Report::observed(&prepared, desired);
         let plan = &prepared.plan;
         if !plan.errors.is_empty() {
             report.result = RunResult::Blocked;
@@ -416,7 +414,7 @@ impl Report {
         }
     }
 
-    fn observed(prepared: &Prepared) -> Report {
+    fn observed(prepared: &Prepared, desired: &Desired) -> Report {
         let plan = &prepared.plan;
         let mut r = Report {
             result: RunResult::InSync,
@@ -437,26 +435,19 @@ impl Report {
             observation: None,
             lease: None,
         };
-        r.seen(prepared);
+        r.seen(prepared, desired);
         r
     }
 
     /// Takes what `prepared` says of the account now: the counts, the next event.
-    fn seen(&mut self, prepared: &Prepared) {
+    fn seen(&mut self, prepared: &Prepared, desired: &Desired) {
         let plan = &prepared.plan;
         self.observed_at = Some(prepared.observed.observed_at);
         self.due = plan.next_event.as_ref().map(|d| DueStatus {
             provider_at: d.at,
             what: d.what.clone(),
         });
-        self.observation = Some(Observation {
-            at: prepared.observed.observed_at,
-            changes: plan.changes.len(),
-            waiting: plan.waiting.len(),
-            plan_errors: plan.errors.len(),
-            pending_invitations: pending_invitations(&prepared.observed),
-            manual_changes: plan.changes.iter().filter(|c| c.manual.is_some()).count(),
-        });
+        self.observation = Some(Observation::of(plan, &prepared.observed, desired));
     }
 
     /// Observes the account again after an apply that changed it (one more refresh),
@@ -468,7 +459,7 @@ impl Report {
         store: &dyn Store,
     ) {
         match reconcile::prepare(desired, provider, store, &PlanOptions::default()).await {
-            Ok(after) => self.seen(&after),
+            Ok(after) => self.seen(&after, desired),
             Err(e) => {
                 self.observation = None;
                 self.errors.push(format!(
@@ -503,13 +494,6 @@ impl Report {
         self.failed = r.failed;
         self.not_attempted = r.skipped;
     }
-}
-
-fn pending_invitations(o: &Observed) -> usize {
-    o.users
-        .values()
-        .filter(|u| u.status == ObservedStatus::Pending)
-        .count()
 }
 
 /// A provider that counts its calls by outcome for `roster_provider_calls_total`.

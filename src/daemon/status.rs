@@ -4,6 +4,7 @@
 //! The health of each account is derived here, in one place ([`Board::update_ready`]):
 //! whether the daemon is ready, and why an account is degraded.
 
+use super::findings::{IntegrationsHealth, PendingManual, WaitingChange};
 use super::trigger::Trigger;
 use super::worker::Wake;
 use crate::apply::NotApplied;
@@ -166,6 +167,12 @@ pub struct Observation {
     pub pending_invitations: usize,
     /// Changes a person must make in the portal, not confirmed yet.
     pub manual_changes: usize,
+    /// Those changes with their portal steps (at most [`super::findings::MAX_LISTED`]).
+    pub pending_manual: Vec<PendingManual>,
+    /// The changes waiting on someone else (at most [`super::findings::MAX_LISTED`]).
+    pub waiting_changes: Vec<WaitingChange>,
+    /// Calendar and contact integrations (K4); `None`: none declared or seen.
+    pub integrations: Option<IntegrationsHealth>,
 }
 
 /// Why an account needs attention while the daemon keeps serving it.
@@ -522,6 +529,9 @@ mod tests {
             plan_errors: 0,
             pending_invitations: 0,
             manual_changes,
+            pending_manual: Vec::new(),
+            waiting_changes: Vec::new(),
+            integrations: None,
         }
     }
 

@@ -16,6 +16,7 @@ mod postgres;
 mod preview;
 mod regress;
 mod sim_serve;
+mod status_page;
 mod surface;
 mod truth;
 mod validate;
