@@ -418,7 +418,14 @@ async fn send(
         tracing::info!(change = %c.id, "applying");
     }
     if !config.may_send(provider) {
-        close_unsent(&unit, store, lease, run_id, LEASE_RUNNING_OUT).await;
+        close_unsent(
+            &unit,
+            store,
+            lease,
+            run_id,
+            (Outcome::Failed, LEASE_RUNNING_OUT),
+        )
+        .await;
         return Err(StoreError::LeaseLost(lease.account.clone()));
     }
     let call = async {
@@ -430,7 +437,9 @@ async fn send(
         }
     };
     let Some(results) = within_lease(call, config).await else {
-        close_unsent(&unit, store, lease, run_id, LEASE_RAN_OUT_IN_FLIGHT).await;
+        // Its request may have gone out: uncertain, resolved by the next run's fresh read.
+        let why = (Outcome::Uncertain, LEASE_RAN_OUT_IN_FLIGHT);
+        close_unsent(&unit, store, lease, run_id, why).await;
         return Err(StoreError::LeaseLost(lease.account.clone()));
     };
     let mut out = Vec::with_capacity(unit.len());
@@ -462,6 +471,7 @@ async fn send(
 }
 
 mod merge;
+
 /// Runs a provider call only while the lease holds (with `send_margin` to spare): the
 /// deadline is read before every poll of `call`, so a call that wakes after the lease ran
 /// out (a retry after `Retry-After`, a process resumed after SIGSTOP) is dropped before it
@@ -481,18 +491,19 @@ async fn within_lease<F: std::future::Future>(call: F, config: &ApplyConfig) -> 
     .await
 }
 
-/// Closes, as failed, the journal rows of changes that were not sent (or whose sending
-/// was dropped). Best effort: the lease is running out, so these writes may be refused.
+/// Closes the journal rows of changes that were not sent (failed) or whose sending was
+/// dropped (uncertain). Best effort: the lease is running out, so these writes may be
+/// refused.
 async fn close_unsent(
     unit: &[(usize, &Change)],
     store: &dyn Store,
     lease: &Lease,
     run_id: &str,
-    why: &str,
+    (outcome, why): (Outcome, &str),
 ) {
     for (_, c) in unit {
         let closed = store
-            .journal_finish(lease, run_id, &c.id, Outcome::Failed, Some(why))
+            .journal_finish(lease, run_id, &c.id, outcome, Some(why))
             .await;
         if let Err(e) = closed {
             tracing::warn!(change = %c.id, error = %e, "could not close the journal row of a change not sent");

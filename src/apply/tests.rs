@@ -710,7 +710,7 @@ async fn a_retry_that_would_go_out_after_the_lease_ran_out_is_dropped() {
     assert_eq!(*provider.sent.lock().expect("sent"), vec!["first"]);
     let journal = store.journal("acme").await.expect("journal");
     assert_eq!(journal.len(), 1);
-    assert_eq!(journal[0].outcome, crate::store::Outcome::Failed);
+    assert_eq!(journal[0].outcome, crate::store::Outcome::Uncertain);
     assert!(
         journal[0]
             .message
