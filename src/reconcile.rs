@@ -391,7 +391,8 @@ pub async fn execute(
     ))
 }
 
-/// Closes the journal rows an interrupted run left `started` (issue 19, item 7), so the
+/// Closes the journal rows an interrupted run left `started` (issue 19, item 7), or a run
+/// left `uncertain` (issue 17, part 3: an answer lost after the send), so the
 /// audit trail says what became of each. The plan was made against a fresh read of the
 /// account: a change it no longer holds is found done; one it still holds is not done (and
 /// this run sends it again under its own row). Change ids are stable across runs.
@@ -404,24 +405,34 @@ async fn resolve_interrupted(
     let journal = store.journal(&lease.account).await?;
     let mut open: Vec<_> = journal
         .iter()
-        .filter(|j| j.outcome == Outcome::Started && j.run_id != run_id)
-        .map(|j| (j.run_id.as_str(), &j.change_id))
+        .filter(|j| {
+            matches!(j.outcome, Outcome::Started | Outcome::Uncertain) && j.run_id != run_id
+        })
+        .map(|j| (j.run_id.as_str(), &j.change_id, j.outcome))
         .collect();
-    open.sort();
-    open.dedup();
-    for (old_run, change_id) in open {
+    open.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    open.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+    for (old_run, change_id, was) in open {
+        let why = match was {
+            Outcome::Uncertain => "sent, but its answer was lost",
+            Outcome::Started
+            | Outcome::Done
+            | Outcome::Failed
+            | Outcome::Skipped
+            | Outcome::Manual => "interrupted before its outcome was known",
+        };
         let (outcome, message) = if plan.changes.iter().any(|c| &c.id == change_id) {
             (
                 Outcome::Failed,
                 format!(
-                    "interrupted before its outcome was known; not done: run {run_id} found the account without it and sends it again"
+                    "{why}; not done: run {run_id} found the account without it and sends it again"
                 ),
             )
         } else {
             (
                 Outcome::Done,
                 format!(
-                    "interrupted before its outcome was known; found done: run {run_id} re-read the account and had nothing left to do for it"
+                    "{why}; found done: run {run_id} re-read the account and had nothing left to do for it"
                 ),
             )
         };

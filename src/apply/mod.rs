@@ -409,17 +409,17 @@ async fn send(
                 "the provider returned no result for this change".into(),
             ))
         });
-        let (outcome, message) = match r {
-            Ok(()) => (UnitOutcome::Done, None),
+        let (outcome, message, journaled) = match r {
+            Ok(()) => (UnitOutcome::Done, None, Outcome::Done),
             Err(e) => {
                 let m = e.to_string();
-                (UnitOutcome::Failed(m.clone()), Some(m))
-            }
-        };
-        let journaled = match outcome {
-            UnitOutcome::Done => Outcome::Done,
-            UnitOutcome::Failed(_) | UnitOutcome::NotStarted | UnitOutcome::Manual => {
-                Outcome::Failed
+                // A lost answer is journaled as such: the next run resolves it.
+                let j = if e.maybe_applied() {
+                    Outcome::Uncertain
+                } else {
+                    Outcome::Failed
+                };
+                (UnitOutcome::Failed(m.clone()), Some(m), j)
             }
         };
         store

@@ -65,6 +65,17 @@ impl ProviderError {
         }
     }
 
+    /// The request may have been carried out although it failed: the answer was lost to
+    /// the network or a server error (5xx), as opposed to a refusal (4xx, 429) or a
+    /// failure before anything was sent (issue 17, part 3).
+    pub fn maybe_applied(&self) -> bool {
+        match self {
+            ProviderError::Transport(_) => true,
+            ProviderError::Api { status, .. } => *status >= 500,
+            ProviderError::Auth(_) | ProviderError::Config(_) | ProviderError::State(_) => false,
+        }
+    }
+
     /// Worth retrying (transport faults, 429, 5xx).
     pub fn is_transient(&self) -> bool {
         match self {

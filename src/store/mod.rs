@@ -55,6 +55,10 @@ pub enum Outcome {
     Done,
     /// The provider refused it or it could not be sent.
     Failed,
+    /// Sent, but its answer was lost (a timeout or a 5xx after the send): it may have been
+    /// made. The next run's fresh read of the account resolves it to done or not done
+    /// before anything is sent again (issue 17, part 3).
+    Uncertain,
     /// Not attempted because a change it depends on failed.
     Skipped,
     /// No API: recorded as a pending manual change for a person to make (never counted
@@ -83,6 +87,7 @@ impl Outcome {
             Outcome::Started => "started",
             Outcome::Done => "done",
             Outcome::Failed => "failed",
+            Outcome::Uncertain => "uncertain",
             Outcome::Skipped => "skipped",
             Outcome::Manual => "manual",
         }
@@ -94,6 +99,7 @@ impl Outcome {
             Outcome::Started,
             Outcome::Done,
             Outcome::Failed,
+            Outcome::Uncertain,
             Outcome::Skipped,
             Outcome::Manual,
         ]
