@@ -4,6 +4,7 @@
 //! confirmation in between.
 
 use crate::apply::{self, ApplyConfig, ApplyError, ApplyReport};
+use crate::model::progress::{Progress, Silent, Step};
 use crate::model::{
     Desired, DesiredStatus, Email, LastApplied, Observed, ObservedStatus, UserField, UserSpec,
 };
@@ -48,7 +49,17 @@ pub async fn observe(
     provider: &dyn Provider,
     store: &dyn Store,
 ) -> Result<(Observed, u64), ReconcileError> {
-    let (observed, calls) = observe_only(desired, provider, store).await?;
+    observe_reporting(desired, provider, store, &Silent).await
+}
+
+/// [`observe`], telling `progress` of the refresh's pages and the look-ups.
+pub async fn observe_reporting(
+    desired: &Desired,
+    provider: &dyn Provider,
+    store: &dyn Store,
+    progress: &dyn Progress,
+) -> Result<(Observed, u64), ReconcileError> {
+    let (observed, calls) = observe_only_reporting(desired, provider, store, progress).await?;
     store
         .save_observed(&desired.account.name, &observed)
         .await?;
@@ -62,8 +73,21 @@ pub async fn observe_only(
     provider: &dyn Provider,
     store: &dyn Store,
 ) -> Result<(Observed, u64), ReconcileError> {
+    observe_only_reporting(desired, provider, store, &Silent).await
+}
+
+/// [`observe_only`], telling `progress` of the refresh's pages and the look-ups.
+pub async fn observe_only_reporting(
+    desired: &Desired,
+    provider: &dyn Provider,
+    store: &dyn Store,
+    progress: &dyn Progress,
+) -> Result<(Observed, u64), ReconcileError> {
     let before = provider.calls();
-    let mut observed = provider.refresh().await?;
+    progress.start(Step::Refresh, None);
+    let refreshed = provider.refresh_reporting(progress).await;
+    progress.finish(Step::Refresh);
+    let mut observed = refreshed?;
     // Users the plan would add (an expired `expires` removes, it never adds).
     let today = observed.observed_at.date_naive();
     let absent: Vec<_> = desired
@@ -77,7 +101,9 @@ pub async fn observe_only(
         .map(|u| u.email.clone())
         .collect();
     if !absent.is_empty() {
-        look_up_absent(provider, &absent, &mut observed).await;
+        progress.start(Step::Lookups, Some(absent.len() as u64));
+        look_up_absent(provider, &absent, &mut observed, progress).await;
+        progress.finish(Step::Lookups);
     }
     fold_manual(desired, &mut observed, provider, store).await?;
     let unobserved = provider.unobserved_fields();
@@ -97,11 +123,17 @@ const LOOKUPS_AT_ONCE: usize = 16;
 /// several at once. A look-up that fails after its retries fails only that user: the email
 /// goes to [`Observed::unread_lookups`] and the plan leaves it for the next run, while the
 /// rest of the run goes on (issue 19, item 9).
-async fn look_up_absent(provider: &dyn Provider, absent: &[Email], observed: &mut Observed) {
+async fn look_up_absent(
+    provider: &dyn Provider,
+    absent: &[Email],
+    observed: &mut Observed,
+    progress: &dyn Progress,
+) {
     use futures::StreamExt;
     let lookups: Vec<_> = absent.iter().map(|e| look_up_one(provider, e)).collect();
     let results: Vec<_> = futures::stream::iter(lookups)
         .buffer_unordered(LOOKUPS_AT_ONCE)
+        .inspect(|_| progress.advance(Step::Lookups, 1))
         .collect()
         .await;
     for (email, result) in results {
@@ -309,7 +341,18 @@ pub async fn prepare(
     store: &dyn Store,
     options: &PlanOptions,
 ) -> Result<Prepared, ReconcileError> {
-    let (observed, observe_calls) = observe(desired, provider, store).await?;
+    prepare_reporting(desired, provider, store, options, &Silent).await
+}
+
+/// [`prepare`], telling `progress` of the refresh's pages and the look-ups.
+pub async fn prepare_reporting(
+    desired: &Desired,
+    provider: &dyn Provider,
+    store: &dyn Store,
+    options: &PlanOptions,
+    progress: &dyn Progress,
+) -> Result<Prepared, ReconcileError> {
+    let (observed, observe_calls) = observe_reporting(desired, provider, store, progress).await?;
     let last = store.load_last_applied(&desired.account.name).await?;
     let mut plan = plan::plan(desired, &observed, &last, observed.observed_at, options);
     annotate_manual(&mut plan, provider, store, &desired.account.name).await?;

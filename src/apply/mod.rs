@@ -5,6 +5,7 @@
 //! A rerun after a crash needs no special replay: the next run re-reads the account, so a
 //! change that reached the provider before the crash is simply no longer in the plan.
 
+use crate::model::progress::{Finish, Reporter, Step};
 use crate::model::{Action, BatchKey, ChangeId, LastApplied, ObjectRef};
 use crate::plan::{Change, Plan};
 use crate::provider::Provider;
@@ -34,6 +35,8 @@ pub struct ApplyConfig {
     pub lease: Option<Deadline>,
     /// Kept free beyond the request timeout before each send.
     pub send_margin: Duration,
+    /// Told of each change done ([`Step::Apply`]); silent by default.
+    pub progress: Reporter,
 }
 
 impl Default for ApplyConfig {
@@ -44,6 +47,7 @@ impl Default for ApplyConfig {
             stop: None,
             lease: None,
             send_margin: crate::store::lease::DEFAULT_SEND_MARGIN,
+            progress: Reporter::default(),
         }
     }
 }
@@ -288,6 +292,9 @@ pub async fn apply(
     }
     let mut run = Run::new(plan, run_id);
     let window = changes_at_once(provider, config.concurrency.max(1));
+    let progress = config.progress.get();
+    progress.start(Step::Apply, Some(plan.changes.len() as u64));
+    let _finish = Finish(progress, Step::Apply);
     loop {
         run.skip_dependants();
         let units = run.ready_units(config.batch_size.max(1));
@@ -305,6 +312,11 @@ pub async fn apply(
             .collect();
         let results: Vec<Result<UnitOutcomes, StoreError>> = futures::stream::iter(work)
             .buffer_unordered(window)
+            .inspect(|r| {
+                if let Ok(outcomes) = r {
+                    progress.advance(Step::Apply, outcomes.len() as u64);
+                }
+            })
             .collect()
             .await;
         for r in results {

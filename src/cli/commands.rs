@@ -20,6 +20,15 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         state: cli.state.clone(),
         store: cli.store.clone(),
     };
+    let json = cli.log_format == super::args::LogFormat::Json
+        || matches!(
+            cli.command,
+            Command::Plan {
+                format: PlanFormat::Json,
+                ..
+            }
+        );
+    let progress = super::progress::reporter(super::progress::Surroundings::detect(json));
     match cli.command {
         Command::Validate { dir, .. } => validate(&dir),
         Command::Plan {
@@ -42,6 +51,7 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
                 out: out.as_deref(),
                 color,
                 at: when,
+                progress,
             };
             plan_cmd(&at.state, at.store.as_deref(), &dir, &how, &opts).await
         }
@@ -57,6 +67,7 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             let opts = PlanOptions { allow_removals };
             let config = ApplyConfig {
                 concurrency,
+                progress,
                 ..ApplyConfig::default()
             };
             apply_cmd(
@@ -135,6 +146,8 @@ struct PlanHow<'a> {
     color: bool,
     /// `--at`: a preview at a later time, which saves nothing.
     at: Option<crate::model::Timestamp>,
+    /// Bars for the refresh and look-ups, on a terminal.
+    progress: crate::model::progress::Reporter,
 }
 
 /// `roster confirm [ID]`: closes a pending manual change, or lists them.
@@ -236,11 +249,19 @@ async fn plan_one(
     let provider = session::open_provider(desired, state)?;
     let observed = if how.refresh && how.at.is_some() {
         // A preview saves nothing, not even the observation.
-        crate::reconcile::observe_only(desired, provider.as_ref(), store)
+        crate::reconcile::observe_only_reporting(
+            desired,
+            provider.as_ref(),
+            store,
+            how.progress.get(),
+        )
+        .await?
+        .0
+    } else if how.refresh {
+        let progress = how.progress.get();
+        crate::reconcile::observe_reporting(desired, provider.as_ref(), store, progress)
             .await?
             .0
-    } else if how.refresh {
-        observe(desired, provider.as_ref(), store).await?
     } else {
         store
             .load_observed(&desired.account.name)
@@ -424,7 +445,9 @@ async fn apply_account(
     let name = &desired.account.name;
     report_interrupted_runs(store, name).await?;
     let provider = session::open_provider(desired, state)?;
-    let mut prepared = reconcile::prepare(desired, provider.as_ref(), store, opts).await?;
+    let progress = config.progress.get();
+    let mut prepared =
+        reconcile::prepare_reporting(desired, provider.as_ref(), store, opts, progress).await?;
     if let Some(saved) = saved {
         let Some(sp) = saved.plans.iter().find(|p| &p.plan.account == name) else {
             return Err(Failure::msg(format!(

@@ -536,6 +536,16 @@ impl Provider for Metered<'_> {
         r
     }
 
+    async fn refresh_reporting(
+        &self,
+        progress: &dyn crate::model::progress::Progress,
+    ) -> Result<Observed, ProviderError> {
+        let before = self.inner.calls();
+        let r = self.inner.refresh_reporting(progress).await;
+        self.count(before, &r);
+        r
+    }
+
     async fn lookup_emails(
         &self,
         emails: &[Email],

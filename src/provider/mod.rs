@@ -109,6 +109,16 @@ pub trait Provider: Send + Sync {
     /// Observes the whole account with list calls only (never one read per user).
     async fn refresh(&self) -> Result<Observed, ProviderError>;
 
+    /// [`Provider::refresh`], telling `progress` of each list page read
+    /// ([`Step::Refresh`](crate::model::progress::Step)). A provider that reads the account
+    /// in one go keeps the default.
+    async fn refresh_reporting(
+        &self,
+        _progress: &dyn crate::model::progress::Progress,
+    ) -> Result<Observed, ProviderError> {
+        self.refresh().await
+    }
+
     /// For emails absent from the account: which already have a Zoom user elsewhere
     /// (U5 invite vs create, I6). Called only for users the plan would add.
     async fn lookup_emails(
