@@ -4,6 +4,7 @@
 //! confirmation in between.
 
 use crate::apply::{self, ApplyConfig, ApplyError, ApplyReport};
+use crate::model::progress::{Progress, Silent, Step};
 use crate::model::{
     Desired, DesiredStatus, Email, LastApplied, Observed, ObservedStatus, UserField, UserSpec,
 };
@@ -48,7 +49,17 @@ pub async fn observe(
     provider: &dyn Provider,
     store: &dyn Store,
 ) -> Result<(Observed, u64), ReconcileError> {
-    let (observed, calls) = observe_only(desired, provider, store).await?;
+    observe_reporting(desired, provider, store, &Silent).await
+}
+
+/// [`observe`], telling `progress` of the refresh's pages and the look-ups.
+pub async fn observe_reporting(
+    desired: &Desired,
+    provider: &dyn Provider,
+    store: &dyn Store,
+    progress: &dyn Progress,
+) -> Result<(Observed, u64), ReconcileError> {
+    let (observed, calls) = observe_only_reporting(desired, provider, store, progress).await?;
     store
         .save_observed(&desired.account.name, &observed)
         .await?;
@@ -62,8 +73,21 @@ pub async fn observe_only(
     provider: &dyn Provider,
     store: &dyn Store,
 ) -> Result<(Observed, u64), ReconcileError> {
+    observe_only_reporting(desired, provider, store, &Silent).await
+}
+
+/// [`observe_only`], telling `progress` of the refresh's pages and the look-ups.
+pub async fn observe_only_reporting(
+    desired: &Desired,
+    provider: &dyn Provider,
+    store: &dyn Store,
+    progress: &dyn Progress,
+) -> Result<(Observed, u64), ReconcileError> {
     let before = provider.calls();
-    let mut observed = provider.refresh().await?;
+    progress.start(Step::Refresh, None);
+    let refreshed = provider.refresh_reporting(progress).await;
+    progress.finish(Step::Refresh);
+    let mut observed = refreshed?;
     // Users the plan would add (an expired `expires` removes, it never adds).
     let today = observed.observed_at.date_naive();
     let absent: Vec<_> = desired
@@ -77,7 +101,9 @@ pub async fn observe_only(
         .map(|u| u.email.clone())
         .collect();
     if !absent.is_empty() {
-        look_up_absent(provider, &absent, &mut observed).await;
+        progress.start(Step::Lookups, Some(absent.len() as u64));
+        look_up_absent(provider, &absent, &mut observed, progress).await;
+        progress.finish(Step::Lookups);
     }
     fold_manual(desired, &mut observed, provider, store).await?;
     let unobserved = provider.unobserved_fields();
@@ -97,11 +123,17 @@ const LOOKUPS_AT_ONCE: usize = 16;
 /// several at once. A look-up that fails after its retries fails only that user: the email
 /// goes to [`Observed::unread_lookups`] and the plan leaves it for the next run, while the
 /// rest of the run goes on (issue 19, item 9).
-async fn look_up_absent(provider: &dyn Provider, absent: &[Email], observed: &mut Observed) {
+async fn look_up_absent(
+    provider: &dyn Provider,
+    absent: &[Email],
+    observed: &mut Observed,
+    progress: &dyn Progress,
+) {
     use futures::StreamExt;
     let lookups: Vec<_> = absent.iter().map(|e| look_up_one(provider, e)).collect();
     let results: Vec<_> = futures::stream::iter(lookups)
         .buffer_unordered(LOOKUPS_AT_ONCE)
+        .inspect(|_| progress.advance(Step::Lookups, 1))
         .collect()
         .await;
     for (email, result) in results {
@@ -309,7 +341,18 @@ pub async fn prepare(
     store: &dyn Store,
     options: &PlanOptions,
 ) -> Result<Prepared, ReconcileError> {
-    let (observed, observe_calls) = observe(desired, provider, store).await?;
+    prepare_reporting(desired, provider, store, options, &Silent).await
+}
+
+/// [`prepare`], telling `progress` of the refresh's pages and the look-ups.
+pub async fn prepare_reporting(
+    desired: &Desired,
+    provider: &dyn Provider,
+    store: &dyn Store,
+    options: &PlanOptions,
+    progress: &dyn Progress,
+) -> Result<Prepared, ReconcileError> {
+    let (observed, observe_calls) = observe_reporting(desired, provider, store, progress).await?;
     let last = store.load_last_applied(&desired.account.name).await?;
     let mut plan = plan::plan(desired, &observed, &last, observed.observed_at, options);
     annotate_manual(&mut plan, provider, store, &desired.account.name).await?;
@@ -348,7 +391,8 @@ pub async fn execute(
     ))
 }
 
-/// Closes the journal rows an interrupted run left `started` (issue 19, item 7), so the
+/// Closes the journal rows an interrupted run left `started` (issue 19, item 7), or a run
+/// left `uncertain` (issue 17, part 3: an answer lost after the send), so the
 /// audit trail says what became of each. The plan was made against a fresh read of the
 /// account: a change it no longer holds is found done; one it still holds is not done (and
 /// this run sends it again under its own row). Change ids are stable across runs.
@@ -361,24 +405,34 @@ async fn resolve_interrupted(
     let journal = store.journal(&lease.account).await?;
     let mut open: Vec<_> = journal
         .iter()
-        .filter(|j| j.outcome == Outcome::Started && j.run_id != run_id)
-        .map(|j| (j.run_id.as_str(), &j.change_id))
+        .filter(|j| {
+            matches!(j.outcome, Outcome::Started | Outcome::Uncertain) && j.run_id != run_id
+        })
+        .map(|j| (j.run_id.as_str(), &j.change_id, j.outcome))
         .collect();
-    open.sort();
-    open.dedup();
-    for (old_run, change_id) in open {
+    open.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    open.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+    for (old_run, change_id, was) in open {
+        let why = match was {
+            Outcome::Uncertain => "sent, but its answer was lost",
+            Outcome::Started
+            | Outcome::Done
+            | Outcome::Failed
+            | Outcome::Skipped
+            | Outcome::Manual => "interrupted before its outcome was known",
+        };
         let (outcome, message) = if plan.changes.iter().any(|c| &c.id == change_id) {
             (
                 Outcome::Failed,
                 format!(
-                    "interrupted before its outcome was known; not done: run {run_id} found the account without it and sends it again"
+                    "{why}; not done: run {run_id} found the account without it and sends it again"
                 ),
             )
         } else {
             (
                 Outcome::Done,
                 format!(
-                    "interrupted before its outcome was known; found done: run {run_id} re-read the account and had nothing left to do for it"
+                    "{why}; found done: run {run_id} re-read the account and had nothing left to do for it"
                 ),
             )
         };

@@ -5,7 +5,7 @@
 use crate::manifest::{self, Diagnostics, Manifests};
 use crate::model::{Desired, ProviderConfig};
 use crate::provider::{Provider, ProviderError, sim::SimProvider};
-use crate::store::{Store, StoreError, sqlite::SqliteStore};
+use crate::store::{Store, StoreError, postgres::PgStore, sqlite::SqliteStore};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,9 +21,9 @@ pub enum SessionError {
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// `--store URL` names a store this build cannot open.
+    /// `--store URL` names a kind of store this build cannot open.
     #[error(
-        "--store {url}: only the embedded SQLite store is available in this version; leave --store unset to use {default}"
+        "--store {url}: not a store roster can open; use postgres://USER@HOST/DB (PostgreSQL, shared by replicas), or leave --store unset to use {default}"
     )]
     UnsupportedStore {
         /// The URL with any credentials redacted.
@@ -44,22 +44,18 @@ pub fn load(dir: &Path) -> Result<Manifests, SessionError> {
     manifest::load_dir(dir).map_err(SessionError::Manifest)
 }
 
-/// Opens the state store (`--store` URL or the SQLite file under `--state`).
-pub fn open_store(state: &Path, url: Option<&str>) -> Result<Arc<dyn Store>, SessionError> {
-    if let Some(url) = url {
-        return Err(SessionError::UnsupportedStore {
-            url: redact_url(url),
+/// Opens the state store: PostgreSQL for `--store postgres://…`, else the SQLite file
+/// under `--state`.
+pub async fn open_store(state: &Path, url: Option<&str>) -> Result<Arc<dyn Store>, SessionError> {
+    match url {
+        None => Ok(Arc::new(SqliteStore::open(state)?)),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(PgStore::connect(url).await?))
+        }
+        Some(url) => Err(SessionError::UnsupportedStore {
+            url: crate::store::postgres::redact(url),
             default: state.join("roster.db").display().to_string(),
-        });
-    }
-    Ok(Arc::new(SqliteStore::open(state)?))
-}
-
-/// A store URL with its user and password left out, for messages.
-fn redact_url(url: &str) -> String {
-    match url.split_once('@') {
-        Some((_, host)) => format!("…@{host}"),
-        None => url.to_string(),
+        }),
     }
 }
 

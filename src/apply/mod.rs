@@ -5,15 +5,18 @@
 //! A rerun after a crash needs no special replay: the next run re-reads the account, so a
 //! change that reached the provider before the crash is simply no longer in the plan.
 
+use crate::model::progress::{Finish, Reporter, Step};
 use crate::model::{Action, BatchKey, ChangeId, LastApplied, ObjectRef};
 use crate::plan::{Change, Plan};
 use crate::provider::Provider;
+use crate::store::lease::Deadline;
 use crate::store::{JournalRecord, Lease, Outcome, Store, StoreError};
 use futures::StreamExt;
 pub use merge::merge_last_applied;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// How apply runs.
 #[derive(Debug, Clone)]
@@ -25,6 +28,15 @@ pub struct ApplyConfig {
     /// Once set, no further change is started: changes in flight finish and are journaled,
     /// the others are reported as not attempted (the daemon's graceful shutdown).
     pub stop: Option<Arc<AtomicBool>>,
+    /// Until when the run's lease holds ([`crate::store::lease::Keeper`]): before each
+    /// send, apply requires that it still holds for the provider's request timeout plus
+    /// `send_margin`, and otherwise stops with [`StoreError::LeaseLost`] (issue 14). `None`
+    /// (tests, a caller without a renewed lease): only the fenced journal guards sends.
+    pub lease: Option<Deadline>,
+    /// Kept free beyond the request timeout before each send.
+    pub send_margin: Duration,
+    /// Told of each change done ([`Step::Apply`]); silent by default.
+    pub progress: Reporter,
 }
 
 impl Default for ApplyConfig {
@@ -33,6 +45,9 @@ impl Default for ApplyConfig {
             concurrency: 4,
             batch_size: 30,
             stop: None,
+            lease: None,
+            send_margin: crate::store::lease::DEFAULT_SEND_MARGIN,
+            progress: Reporter::default(),
         }
     }
 }
@@ -41,10 +56,25 @@ impl ApplyConfig {
     fn stopping(&self) -> bool {
         self.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
     }
+
+    /// Whether the lease still covers a send to `provider` (the local deadline, on the
+    /// monotonic clock).
+    fn may_send(&self, provider: &dyn Provider) -> bool {
+        self.lease
+            .as_ref()
+            .is_none_or(|d| d.allows(provider.request_timeout() + self.send_margin))
+    }
 }
 
 /// Why a change not attempted was left alone.
 const STOPPING: &str = "not attempted: roster is shutting down; the next run plans it again";
+
+/// Why a change being sent was dropped: its outcome is unknown, the next holder
+/// re-reads the account.
+const LEASE_RAN_OUT_IN_FLIGHT: &str = "outcome unknown: the lease ran out while the request was under way (a retry was not sent); whoever holds the account next re-reads it";
+
+/// Why a journaled change was not sent after all.
+const LEASE_RUNNING_OUT: &str = "not sent: the lease could not be renewed in time to cover the request; whoever holds the account next re-reads it";
 
 /// A change that did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -262,6 +292,9 @@ pub async fn apply(
     }
     let mut run = Run::new(plan, run_id);
     let window = changes_at_once(provider, config.concurrency.max(1));
+    let progress = config.progress.get();
+    progress.start(Step::Apply, Some(plan.changes.len() as u64));
+    let _finish = Finish(progress, Step::Apply);
     loop {
         run.skip_dependants();
         let units = run.ready_units(config.batch_size.max(1));
@@ -279,6 +312,11 @@ pub async fn apply(
             .collect();
         let results: Vec<Result<UnitOutcomes, StoreError>> = futures::stream::iter(work)
             .buffer_unordered(window)
+            .inspect(|r| {
+                if let Ok(outcomes) = r {
+                    progress.advance(Step::Apply, outcomes.len() as u64);
+                }
+            })
             .collect()
             .await;
         for r in results {
@@ -341,7 +379,7 @@ async fn run_unit(
         out.push((i, UnitOutcome::Manual));
     }
     if !unit.is_empty() {
-        out.extend(send(unit, provider, store, lease, run_id).await?);
+        out.extend(send(unit, provider, store, lease, run_id, config).await?);
     }
     Ok(out)
 }
@@ -371,24 +409,50 @@ async fn record_manual(
 }
 
 /// Journals, sends (one call, or one batch) and journals the outcome of each change.
+/// Nothing is sent unless the lease's local deadline covers the request, checked before
+/// the journal rows are written and again after (issue 14: the token protects only the
+/// store, Zoom cannot check it).
 async fn send(
     unit: Vec<(usize, &Change)>,
     provider: &dyn Provider,
     store: &dyn Store,
     lease: &Lease,
     run_id: &str,
+    config: &ApplyConfig,
 ) -> Result<UnitOutcomes, StoreError> {
+    if !config.may_send(provider) {
+        return Err(StoreError::LeaseLost(lease.account.clone()));
+    }
     for (_, c) in &unit {
         store
             .journal_start(lease, run_id, &journal_record(c))
             .await?;
         tracing::info!(change = %c.id, "applying");
     }
-    let results = if let [(_, only)] = unit.as_slice() {
-        vec![provider.execute(&only.op).await]
-    } else {
-        let ops: Vec<_> = unit.iter().map(|(_, c)| c.op.clone()).collect();
-        provider.execute_batch(&ops).await
+    if !config.may_send(provider) {
+        close_unsent(
+            &unit,
+            store,
+            lease,
+            run_id,
+            (Outcome::Failed, LEASE_RUNNING_OUT),
+        )
+        .await;
+        return Err(StoreError::LeaseLost(lease.account.clone()));
+    }
+    let call = async {
+        if let [(_, only)] = unit.as_slice() {
+            vec![provider.execute(&only.op).await]
+        } else {
+            let ops: Vec<_> = unit.iter().map(|(_, c)| c.op.clone()).collect();
+            provider.execute_batch(&ops).await
+        }
+    };
+    let Some(results) = within_lease(call, config).await else {
+        // Its request may have gone out: uncertain, resolved by the next run's fresh read.
+        let why = (Outcome::Uncertain, LEASE_RAN_OUT_IN_FLIGHT);
+        close_unsent(&unit, store, lease, run_id, why).await;
+        return Err(StoreError::LeaseLost(lease.account.clone()));
     };
     let mut out = Vec::with_capacity(unit.len());
     for (n, (i, c)) in unit.iter().enumerate() {
@@ -397,17 +461,17 @@ async fn send(
                 "the provider returned no result for this change".into(),
             ))
         });
-        let (outcome, message) = match r {
-            Ok(()) => (UnitOutcome::Done, None),
+        let (outcome, message, journaled) = match r {
+            Ok(()) => (UnitOutcome::Done, None, Outcome::Done),
             Err(e) => {
                 let m = e.to_string();
-                (UnitOutcome::Failed(m.clone()), Some(m))
-            }
-        };
-        let journaled = match outcome {
-            UnitOutcome::Done => Outcome::Done,
-            UnitOutcome::Failed(_) | UnitOutcome::NotStarted | UnitOutcome::Manual => {
-                Outcome::Failed
+                // A lost answer is journaled as such: the next run resolves it.
+                let j = if e.maybe_applied() {
+                    Outcome::Uncertain
+                } else {
+                    Outcome::Failed
+                };
+                (UnitOutcome::Failed(m.clone()), Some(m), j)
             }
         };
         store
@@ -419,5 +483,45 @@ async fn send(
 }
 
 mod merge;
+
+/// Runs a provider call only while the lease holds (with `send_margin` to spare): the
+/// deadline is read before every poll of `call`, so a call that wakes after the lease ran
+/// out (a retry after `Retry-After`, a process resumed after SIGSTOP) is dropped before it
+/// can send another request. `None`: dropped, outcome unknown.
+async fn within_lease<F: std::future::Future>(call: F, config: &ApplyConfig) -> Option<F::Output> {
+    let mut call = std::pin::pin!(call);
+    std::future::poll_fn(|cx| {
+        if config
+            .lease
+            .as_ref()
+            .is_some_and(|d| !d.allows(config.send_margin))
+        {
+            return std::task::Poll::Ready(None);
+        }
+        call.as_mut().poll(cx).map(Some)
+    })
+    .await
+}
+
+/// Closes the journal rows of changes that were not sent (failed) or whose sending was
+/// dropped (uncertain). Best effort: the lease is running out, so these writes may be
+/// refused.
+async fn close_unsent(
+    unit: &[(usize, &Change)],
+    store: &dyn Store,
+    lease: &Lease,
+    run_id: &str,
+    (outcome, why): (Outcome, &str),
+) {
+    for (_, c) in unit {
+        let closed = store
+            .journal_finish(lease, run_id, &c.id, outcome, Some(why))
+            .await;
+        if let Err(e) = closed {
+            tracing::warn!(change = %c.id, error = %e, "could not close the journal row of a change not sent");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

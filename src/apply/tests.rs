@@ -577,3 +577,145 @@ fn failed_request_external_contact_is_not_recorded_as_requested() {
         [email("ok@partner.com")].into()
     );
 }
+
+/// A two-change plan on separate users, with a run against an in-memory store.
+async fn lease_gate_run(
+    deadline: Deadline,
+) -> (Result<ApplyReport, ApplyError>, Vec<String>, SqliteStore) {
+    let store = SqliteStore::open_in_memory().expect("store");
+    let lease = store
+        .acquire("acme", "test", std::time::Duration::from_secs(30))
+        .await
+        .expect("lease");
+    let plan = Plan {
+        account: "acme".into(),
+        changes: vec![
+            change("1", "a@x.com", update("a@x.com"), &[]),
+            change("2", "b@x.com", update("b@x.com"), &["1"]),
+        ],
+        ..Plan::default()
+    };
+    let provider = Scripted {
+        fail: vec![],
+        calls: Mutex::new(vec![]),
+    };
+    let config = ApplyConfig {
+        concurrency: 1,
+        lease: Some(deadline),
+        ..ApplyConfig::default()
+    };
+    let r = apply(
+        &plan,
+        &LastApplied::default(),
+        &provider,
+        &store,
+        &lease,
+        "r",
+        &config,
+    )
+    .await;
+    let calls = provider.calls.lock().expect("calls").clone();
+    (r, calls, store)
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_is_sent_once_the_lease_no_longer_covers_a_request() {
+    let ttl = std::time::Duration::from_secs(30);
+    let deadline = Deadline::new(tokio::time::Instant::now(), ttl);
+    let (r, calls, _) = lease_gate_run(deadline.clone()).await;
+    assert_eq!(calls.len(), 2, "a fresh lease covers both sends: {calls:?}");
+    assert!(r.is_ok());
+    // 16 s after the last renew, 14 s are left: less than the 10 s request timeout plus
+    // the 5 s margin.
+    tokio::time::advance(std::time::Duration::from_secs(16)).await;
+    let (r, calls, store) = lease_gate_run(deadline).await;
+    assert!(calls.is_empty(), "{calls:?}");
+    assert!(
+        matches!(r, Err(ApplyError::Store(StoreError::LeaseLost(_)))),
+        "{r:?}"
+    );
+    assert!(
+        store.journal("acme").await.expect("journal").is_empty(),
+        "no change was journaled as started"
+    );
+}
+
+/// Sends one request, then waits `pause` (a `Retry-After`, or SIGSTOP) before a retry.
+struct RetriesAfter {
+    pause: std::time::Duration,
+    sent: Mutex<Vec<&'static str>>,
+}
+
+#[async_trait]
+impl Provider for RetriesAfter {
+    async fn refresh(&self) -> Result<Observed, ProviderError> {
+        Err(ProviderError::Config("not used".into()))
+    }
+    async fn lookup_emails(
+        &self,
+        _: &[Email],
+    ) -> Result<std::collections::BTreeMap<Email, crate::model::ExistingZoomUser>, ProviderError>
+    {
+        Ok(Default::default())
+    }
+    async fn execute(&self, _: &Op) -> Result<(), ProviderError> {
+        self.sent.lock().expect("sent").push("first");
+        tokio::time::sleep(self.pause).await;
+        self.sent.lock().expect("sent").push("retry");
+        Ok(())
+    }
+    fn calls(&self) -> u64 {
+        0
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_that_would_go_out_after_the_lease_ran_out_is_dropped() {
+    let store = SqliteStore::open_in_memory().expect("store");
+    let lease = store
+        .acquire("acme", "test", std::time::Duration::from_secs(30))
+        .await
+        .expect("lease");
+    let plan = Plan {
+        account: "acme".into(),
+        changes: vec![change("1", "a@x.com", update("a@x.com"), &[])],
+        ..Plan::default()
+    };
+    let provider = RetriesAfter {
+        pause: std::time::Duration::from_secs(40),
+        sent: Mutex::new(vec![]),
+    };
+    let deadline = Deadline::new(
+        tokio::time::Instant::now(),
+        std::time::Duration::from_secs(30),
+    );
+    let config = ApplyConfig {
+        lease: Some(deadline),
+        ..ApplyConfig::default()
+    };
+    let r = apply(
+        &plan,
+        &LastApplied::default(),
+        &provider,
+        &store,
+        &lease,
+        "r",
+        &config,
+    )
+    .await;
+    assert!(
+        matches!(r, Err(ApplyError::Store(StoreError::LeaseLost(_)))),
+        "{r:?}"
+    );
+    assert_eq!(*provider.sent.lock().expect("sent"), vec!["first"]);
+    let journal = store.journal("acme").await.expect("journal");
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].outcome, crate::store::Outcome::Uncertain);
+    assert!(
+        journal[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("outcome unknown")),
+        "{journal:?}"
+    );
+}

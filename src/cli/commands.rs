@@ -8,6 +8,7 @@ use crate::model::{Desired, Observed};
 use crate::plan::{self, Plan, PlanOptions, render};
 use crate::reconcile;
 use crate::session;
+use crate::store::lease::{Keeper, Timing};
 use crate::store::{Outcome, Store};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, IsTerminal, Write};
@@ -19,6 +20,15 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         state: cli.state.clone(),
         store: cli.store.clone(),
     };
+    let json = cli.log_format == super::args::LogFormat::Json
+        || matches!(
+            cli.command,
+            Command::Plan {
+                format: PlanFormat::Json,
+                ..
+            }
+        );
+    let progress = super::progress::reporter(super::progress::Surroundings::detect(json));
     match cli.command {
         Command::Validate { dir, .. } => validate(&dir),
         Command::Plan {
@@ -41,6 +51,7 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
                 out: out.as_deref(),
                 color,
                 at: when,
+                progress,
             };
             plan_cmd(&at.state, at.store.as_deref(), &dir, &how, &opts).await
         }
@@ -56,6 +67,7 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             let opts = PlanOptions { allow_removals };
             let config = ApplyConfig {
                 concurrency,
+                progress,
                 ..ApplyConfig::default()
             };
             apply_cmd(
@@ -134,6 +146,8 @@ struct PlanHow<'a> {
     color: bool,
     /// `--at`: a preview at a later time, which saves nothing.
     at: Option<crate::model::Timestamp>,
+    /// Bars for the refresh and look-ups, on a terminal.
+    progress: crate::model::progress::Reporter,
 }
 
 /// `roster confirm [ID]`: closes a pending manual change, or lists them.
@@ -144,7 +158,7 @@ async fn confirm_manual(
     change_id: Option<&str>,
 ) -> Result<u8, Failure> {
     let m = session::load(dir)?;
-    let store = session::open_store(state, store_url)?;
+    let store = session::open_store(state, store_url).await?;
     let mut pending = Vec::new();
     for name in m.accounts.keys() {
         for c in store
@@ -235,11 +249,19 @@ async fn plan_one(
     let provider = session::open_provider(desired, state)?;
     let observed = if how.refresh && how.at.is_some() {
         // A preview saves nothing, not even the observation.
-        crate::reconcile::observe_only(desired, provider.as_ref(), store)
+        crate::reconcile::observe_only_reporting(
+            desired,
+            provider.as_ref(),
+            store,
+            how.progress.get(),
+        )
+        .await?
+        .0
+    } else if how.refresh {
+        let progress = how.progress.get();
+        crate::reconcile::observe_reporting(desired, provider.as_ref(), store, progress)
             .await?
             .0
-    } else if how.refresh {
-        observe(desired, provider.as_ref(), store).await?
     } else {
         store
             .load_observed(&desired.account.name)
@@ -290,7 +312,7 @@ async fn plan_cmd(
     opts: &PlanOptions,
 ) -> Result<u8, Failure> {
     let manifests = session::load(dir)?;
-    let store = session::open_store(state, store_url)?;
+    let store = session::open_store(state, store_url).await?;
     let mut any_changes = false;
     let mut any_errors = false;
     let mut saved = SavedPlan {
@@ -379,26 +401,28 @@ async fn apply_cmd(
         (target.to_path_buf(), None)
     };
     let manifests = session::load(&dir)?;
-    let store = session::open_store(state, store_url)?;
+    let store = session::open_store(state, store_url).await?;
     let mut code = 0;
     for desired in manifests.accounts.values() {
         let name = &desired.account.name;
-        let lease = store
-            .acquire(name, &holder(), std::time::Duration::from_secs(600))
-            .await?;
+        let keeper = Keeper::acquire(store.clone(), name, &holder(), Timing::default()).await?;
+        let config = ApplyConfig {
+            lease: Some(keeper.deadline()),
+            ..config.clone()
+        };
         let result = apply_account(
             desired,
             state,
             store.as_ref(),
-            &lease,
+            keeper.lease(),
             saved.as_ref(),
             auto_approve,
             opts,
-            config,
+            &config,
             color,
         )
         .await;
-        if let Err(e) = store.release(&lease).await {
+        if let Err(e) = keeper.release().await {
             tracing::warn!(account = %name, error = %e, "could not release the lock");
         }
         code = code.max(result?);
@@ -421,7 +445,9 @@ async fn apply_account(
     let name = &desired.account.name;
     report_interrupted_runs(store, name).await?;
     let provider = session::open_provider(desired, state)?;
-    let mut prepared = reconcile::prepare(desired, provider.as_ref(), store, opts).await?;
+    let progress = config.progress.get();
+    let mut prepared =
+        reconcile::prepare_reporting(desired, provider.as_ref(), store, opts, progress).await?;
     if let Some(saved) = saved {
         let Some(sp) = saved.plans.iter().find(|p| &p.plan.account == name) else {
             return Err(Failure::msg(format!(
@@ -517,7 +543,7 @@ async fn export_users(
         )));
     }
     let manifests = session::load(dir)?;
-    let store = session::open_store(state, store_url)?;
+    let store = session::open_store(state, store_url).await?;
     let mut w = csv::Writer::from_writer(std::io::stdout());
     w.write_record(csv_import::header())
         .map_err(|e| Failure::msg(e.to_string()))?;

@@ -45,7 +45,7 @@ pub async fn run(
         return Ok(0);
     }
     write_files(out, &imported)?;
-    let store = session::open_store(state, store_url)?;
+    let store = session::open_store(state, store_url).await?;
     record_last_applied(out, state, store.as_ref()).await?;
     eprintln!(
         "Wrote {changed} file(s) in {}; `roster plan {}` now compares the account with them.",

@@ -5,6 +5,7 @@ pub mod args;
 mod commands;
 mod docs;
 mod import_cmd;
+pub mod progress;
 pub mod report;
 pub mod sim_cmd;
 

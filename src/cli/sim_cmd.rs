@@ -139,6 +139,10 @@ pub enum SimCommand {
         /// Zoom error code of the refusal.
         #[arg(long, default_value_t = 300)]
         code: i64,
+        /// Make the change, then answer the refusal: a reply lost after the send (use
+        /// with `--status 500`).
+        #[arg(long)]
+        after: bool,
     },
     /// The admin sets the account's default calendar and contact integration service
     /// (K4); `--lock` locks it, which disconnects users whose service differs.
@@ -442,6 +446,7 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
             times,
             status,
             code,
+            after,
         } => {
             let action = crate::model::Action::parse(&action).ok_or_else(|| {
                 ProviderError::Config(format!(
@@ -454,9 +459,11 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
                     times,
                     status,
                     code,
+                    after,
                 });
+                let when = if after { " after being made" } else { "" };
                 Ok(format!(
-                    "The next {times} {action} operation(s) will be refused with {status}/{code}."
+                    "The next {times} {action} operation(s) will be refused with {status}/{code}{when}."
                 ))
             })?
         }

@@ -106,6 +106,7 @@ pub struct Counters {
     manifest_loads: Family<ResultLabels, Counter>,
     webhooks: Family<ResultLabels, Counter>,
     refusals: Family<RefusalLabels, Counter>,
+    takeovers: Family<AccountLabels, Counter>,
 }
 
 impl Counters {
@@ -121,6 +122,7 @@ impl Counters {
             manifest_loads: Family::default(),
             webhooks: Family::default(),
             refusals: Family::default(),
+            takeovers: Family::default(),
         };
         // Both results from the start, so that `rate()` sees the first error.
         for result in ["ok", "error"] {
@@ -139,6 +141,11 @@ impl Counters {
         };
         self.runs.get_or_create(&labels).inc();
         self.duration.get_or_create(&account(a)).observe(seconds);
+    }
+
+    /// This replica took the account's lease over from another holder.
+    pub fn takeover(&self, a: &str) {
+        self.takeovers.get_or_create(&account(a)).inc();
     }
 
     /// A trigger that woke a run.
@@ -218,6 +225,7 @@ struct Gauges {
     consecutive_failures: Family<AccountLabels, Gauge>,
     last_success: Family<AccountLabels, FloatGauge>,
     degraded: Family<DegradedLabels, Gauge>,
+    lease_standby: Family<AccountLabels, Gauge>,
     manifest_ok: Gauge,
     manifest_last_good: FloatGauge,
     ready: Gauge,
@@ -234,6 +242,7 @@ impl Gauges {
             &self.pending_invitations,
             &self.manual_changes,
             &self.consecutive_failures,
+            &self.lease_standby,
         ] {
             f.clear();
         }
@@ -246,6 +255,9 @@ impl Gauges {
                     .set(i64::try_from(v).unwrap_or(i64::MAX));
             };
             set(&self.consecutive_failures, a.consecutive_failures as usize);
+            if a.lease.is_some() {
+                set(&self.lease_standby, usize::from(a.standby()));
+            }
             if let Some(o) = &a.observation {
                 set(&self.drift, o.changes);
                 set(&self.waiting, o.waiting);
@@ -301,6 +313,11 @@ impl Metrics {
             "roster_reconcile_runs",
             "Reconcile runs finished, by account and result",
             c.runs.clone(),
+        );
+        r.register(
+            "roster_lease_takeovers",
+            "Times this replica took an account's lease over from another holder (issue 14)",
+            c.takeovers.clone(),
         );
         r.register(
             "roster_reconcile_duration_seconds",
@@ -395,6 +412,11 @@ impl Metrics {
             "roster_account_degraded",
             "1 when the account is degraded for this reason (manifests_failed_to_load, observe_failed, run_failed, manual_changes_pending)",
             g.degraded.clone(),
+        );
+        r.register(
+            "roster_lease_standby",
+            "1 when another replica (or a roster apply) held the account's lease at the last run, so this one stands by; 0 when this replica held it",
+            g.lease_standby.clone(),
         );
         r.register(
             "roster_manifest_load_ok",
@@ -503,6 +525,9 @@ mod tests {
             plan_errors: 0,
             pending_invitations: 1,
             manual_changes: 0,
+            pending_manual: Vec::new(),
+            waiting_changes: Vec::new(),
+            integrations: None,
         });
         b.update_ready();
         let text = m.render(&b.status);

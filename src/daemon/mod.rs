@@ -18,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod debounce;
 pub mod desired;
+pub mod findings;
 pub mod http;
 pub mod metrics;
 pub mod page;
@@ -392,6 +393,7 @@ pub async fn main(
         ),
     }
     let store = crate::session::open_store(&config.state, config.store_url.as_deref())
+        .await
         .map_err(|e| DaemonError::Store(e.to_string()))?;
     match run(config, store, shutdown_signal()).await? {
         Exit::Clean => Ok(0),

@@ -7,17 +7,16 @@
 use super::Shared;
 use super::clock::{next_fire, parse_cron};
 use super::config::Mode;
-use super::status::{DueStatus, Observation, PlanSummary, RunResult, RunStatus};
+use super::status::{DueStatus, LeaseStatus, Observation, PlanSummary, RunResult, RunStatus};
 use super::trigger::{self, Trigger};
 use super::worker::{Outcome, Reconcile, Wake};
 use crate::apply::ApplyReport;
-use crate::model::{
-    Desired, Email, ExistingZoomUser, Observed, ObservedStatus, ProviderConfig, Timestamp,
-};
+use crate::model::{Desired, Email, ExistingZoomUser, Observed, ProviderConfig, Timestamp};
 use crate::plan::{Op, PlanOptions};
 use crate::provider::{Provider, ProviderError};
 use crate::reconcile::{self, Prepared};
-use crate::store::{Outcome as JournalOutcome, Store};
+use crate::store::lease::{Keeper, Timing};
+use crate::store::{Outcome as JournalOutcome, Store, StoreError};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -27,9 +26,6 @@ use tokio::time::Instant;
 /// A run reloads the manifests unless they were loaded this recently (the watcher's load
 /// that woke it, usually), so a missed file event is caught at the next resync.
 const RELOAD_MAX_AGE: Duration = Duration::from_secs(1);
-
-/// How long the daemon's lease on an account lasts (renewed by each run).
-const LEASE_TTL: Duration = Duration::from_secs(600);
 
 /// Planned changes listed in `/status`.
 const MAX_LISTED: usize = 100;
@@ -108,8 +104,60 @@ impl AccountRunner {
             Err(e) => return Report::error(e),
         };
         self.check_journal().await;
+        // The lease is taken before the account is observed: a replica applies only a
+        // plan made from what it saw while holding the account (issue 14).
+        let keeper = if self.shared.config.mode == Mode::DryRun {
+            None
+        } else {
+            match self.take_lease().await {
+                Ok(k) => Some(k),
+                Err(report) => return *report,
+            }
+        };
+        let mut report = self
+            .observe_and_apply(desired, provider.as_ref(), keeper.as_ref())
+            .await;
+        if let Some(k) = keeper {
+            report.lease = Some(LeaseStatus {
+                holder: k.lease().holder.clone(),
+                this_replica: true,
+                since: None,
+            });
+            if let Err(e) = k.release().await {
+                tracing::warn!(account = %self.account, error = %e, "could not release the lease");
+            }
+        }
+        report
+    }
+
+    /// The account's lease, or the report of a run that found another holder (standby)
+    /// or could not reach the store.
+    async fn take_lease(&self) -> Result<Keeper, Box<Report>> {
+        let holder = format!("roster daemon (pid {})", std::process::id());
+        let store = self.shared.store.clone();
+        match Keeper::acquire(store, &self.account, &holder, Timing::default()).await {
+            Ok(k) => Ok(k),
+            Err(StoreError::Locked { holder, since, .. }) => {
+                tracing::info!(account = %self.account, %holder, "the account's lease is held elsewhere; standing by");
+                Err(Box::new(Report::standby(LeaseStatus {
+                    holder,
+                    this_replica: false,
+                    since: Some(since),
+                })))
+            }
+            Err(e) => Err(Box::new(Report::error(e.to_string()))),
+        }
+    }
+
+    /// Observes, plans and (holding `keeper`; `None` in `--dry-run`) applies.
+    async fn observe_and_apply(
+        &self,
+        desired: &Desired,
+        provider: &dyn Provider,
+        keeper: Option<&Keeper>,
+    ) -> Report {
         let metered = Metered {
-            inner: provider.as_ref(),
+            inner: provider,
             shared: &self.shared,
             account: &self.account,
         };
@@ -119,7 +167,7 @@ impl AccountRunner {
                 Ok(p) => p,
                 Err(e) => return Report::error(e.to_string()),
             };
-        let mut report = Report::observed(&prepared);
+        let mut report = Report::observed(&prepared, desired);
         let plan = &prepared.plan;
         if !plan.errors.is_empty() {
             report.result = RunResult::Blocked;
@@ -137,34 +185,24 @@ impl AccountRunner {
                 .collect();
             return report;
         }
-        if self.shared.config.mode == Mode::DryRun {
+        let Some(keeper) = keeper.filter(|_| self.shared.config.mode != Mode::DryRun) else {
             report.result = if plan.changes.is_empty() {
                 RunResult::InSync
             } else {
                 RunResult::Drift
             };
             return report;
-        }
+        };
         if self.shared.stopping() {
             report.result = RunResult::Interrupted;
             return report;
         }
-        let holder = format!("roster daemon (pid {})", std::process::id());
-        let lease = match store.acquire(&self.account, &holder, LEASE_TTL).await {
-            Ok(l) => l,
-            Err(e) => {
-                report.result = RunResult::Error;
-                report.errors.push(e.to_string());
-                return report;
-            }
-        };
         let run_id = reconcile::new_run_id();
         let mut config = self.shared.config.apply.clone();
         config.stop = Some(self.shared.stop_flag());
-        let result = reconcile::execute(&prepared, &metered, store, &lease, &run_id, &config).await;
-        if let Err(e) = store.release(&lease).await {
-            tracing::warn!(account = %self.account, error = %e, "could not release the lease");
-        }
+        config.lease = Some(keeper.deadline());
+        let result =
+            reconcile::execute(&prepared, &metered, store, keeper.lease(), &run_id, &config).await;
         match result {
             Ok(None) => report.result = RunResult::InSync,
             Ok(Some(applied)) => {
@@ -226,6 +264,13 @@ impl Reconcile for AccountRunner {
         } else {
             self.waited_due = report.due.as_ref().map(|d| d.provider_at).zip(due);
         }
+        // A standby replica tries again within a renew interval, so that it takes over
+        // within TTL + renew interval of the holder's last renewal (issue 14).
+        if result == RunResult::Standby {
+            due = chrono::Duration::from_std(crate::store::lease::DEFAULT_RENEW_EVERY)
+                .ok()
+                .map(|d| finished_at + d);
+        }
         tracing::info!(
             account = %self.account,
             result = result.as_str(),
@@ -260,6 +305,15 @@ impl Reconcile for AccountRunner {
             }
             a.due = report.due.clone();
             a.observation = report.observation.clone();
+            if let Some(lease) = report.lease.clone() {
+                let took_over =
+                    lease.this_replica && a.lease.as_ref().is_some_and(|l| !l.this_replica);
+                if took_over {
+                    a.takeovers += 1;
+                    self.shared.metrics.counters().takeover(&self.account);
+                }
+                a.lease = Some(lease);
+            }
             a.last_run = Some(RunStatus {
                 started_at,
                 finished_at,
@@ -322,26 +376,45 @@ struct Report {
     due: Option<DueStatus>,
     /// The account as the run leaves it (`None`: it could not be read).
     observation: Option<Observation>,
+    /// Who held the account's lease during the run (`None`: `--dry-run`, or the store
+    /// could not be reached).
+    lease: Option<LeaseStatus>,
 }
 
 impl Report {
     fn error(message: String) -> Report {
         Report {
-            result: RunResult::Error,
+            errors: vec![message],
+            ..Report::unobserved(RunResult::Error)
+        }
+    }
+
+    /// A run that found another holder of the account's lease: nothing observed.
+    fn standby(lease: LeaseStatus) -> Report {
+        Report {
+            lease: Some(lease),
+            ..Report::unobserved(RunResult::Standby)
+        }
+    }
+
+    fn unobserved(result: RunResult) -> Report {
+        Report {
+            result,
             observed_at: None,
             provider_account_id: None,
             summary: None,
             changes: Vec::new(),
-            errors: vec![message],
+            errors: Vec::new(),
             applied: 0,
             failed: Vec::new(),
             not_attempted: Vec::new(),
             due: None,
             observation: None,
+            lease: None,
         }
     }
 
-    fn observed(prepared: &Prepared) -> Report {
+    fn observed(prepared: &Prepared, desired: &Desired) -> Report {
         let plan = &prepared.plan;
         let mut r = Report {
             result: RunResult::InSync,
@@ -360,27 +433,21 @@ impl Report {
             not_attempted: Vec::new(),
             due: None,
             observation: None,
+            lease: None,
         };
-        r.seen(prepared);
+        r.seen(prepared, desired);
         r
     }
 
     /// Takes what `prepared` says of the account now: the counts, the next event.
-    fn seen(&mut self, prepared: &Prepared) {
+    fn seen(&mut self, prepared: &Prepared, desired: &Desired) {
         let plan = &prepared.plan;
         self.observed_at = Some(prepared.observed.observed_at);
         self.due = plan.next_event.as_ref().map(|d| DueStatus {
             provider_at: d.at,
             what: d.what.clone(),
         });
-        self.observation = Some(Observation {
-            at: prepared.observed.observed_at,
-            changes: plan.changes.len(),
-            waiting: plan.waiting.len(),
-            plan_errors: plan.errors.len(),
-            pending_invitations: pending_invitations(&prepared.observed),
-            manual_changes: plan.changes.iter().filter(|c| c.manual.is_some()).count(),
-        });
+        self.observation = Some(Observation::of(plan, &prepared.observed, desired));
     }
 
     /// Observes the account again after an apply that changed it (one more refresh),
@@ -392,7 +459,7 @@ impl Report {
         store: &dyn Store,
     ) {
         match reconcile::prepare(desired, provider, store, &PlanOptions::default()).await {
-            Ok(after) => self.seen(&after),
+            Ok(after) => self.seen(&after, desired),
             Err(e) => {
                 self.observation = None;
                 self.errors.push(format!(
@@ -427,13 +494,6 @@ impl Report {
         self.failed = r.failed;
         self.not_attempted = r.skipped;
     }
-}
-
-fn pending_invitations(o: &Observed) -> usize {
-    o.users
-        .values()
-        .filter(|u| u.status == ObservedStatus::Pending)
-        .count()
 }
 
 /// A provider that counts its calls by outcome for `roster_provider_calls_total`.
@@ -472,6 +532,16 @@ impl Provider for Metered<'_> {
     async fn refresh(&self) -> Result<Observed, ProviderError> {
         let before = self.inner.calls();
         let r = self.inner.refresh().await;
+        self.count(before, &r);
+        r
+    }
+
+    async fn refresh_reporting(
+        &self,
+        progress: &dyn crate::model::progress::Progress,
+    ) -> Result<Observed, ProviderError> {
+        let before = self.inner.calls();
+        let r = self.inner.refresh_reporting(progress).await;
         self.count(before, &r);
         r
     }
@@ -544,6 +614,10 @@ impl Provider for Metered<'_> {
 
     fn limit_in_flight(&self, n: usize) -> bool {
         self.inner.limit_in_flight(n)
+    }
+
+    fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout()
     }
 
     fn calls(&self) -> u64 {

@@ -4,6 +4,7 @@
 //! The health of each account is derived here, in one place ([`Board::update_ready`]):
 //! whether the daemon is ready, and why an account is degraded.
 
+use super::findings::{IntegrationsHealth, PendingManual, WaitingChange};
 use super::trigger::Trigger;
 use super::worker::Wake;
 use crate::apply::NotApplied;
@@ -30,6 +31,9 @@ pub enum RunResult {
     Error,
     /// Shutdown stopped the apply; changes in flight finished and were journaled.
     Interrupted,
+    /// Another replica (or a `roster apply`) holds the account's lease: nothing was
+    /// observed or applied here; tried again within a renew interval (issue 14).
+    Standby,
 }
 
 impl RunResult {
@@ -43,15 +47,18 @@ impl RunResult {
             RunResult::Blocked => "blocked",
             RunResult::Error => "error",
             RunResult::Interrupted => "interrupted",
+            RunResult::Standby => "standby",
         }
     }
 
     /// The run did what it could; no retry needed.
     pub fn is_ok(self) -> bool {
         match self {
-            RunResult::InSync | RunResult::Applied | RunResult::Drift | RunResult::Interrupted => {
-                true
-            }
+            RunResult::InSync
+            | RunResult::Applied
+            | RunResult::Drift
+            | RunResult::Interrupted
+            | RunResult::Standby => true,
             RunResult::Partial | RunResult::Blocked | RunResult::Error => false,
         }
     }
@@ -160,6 +167,12 @@ pub struct Observation {
     pub pending_invitations: usize,
     /// Changes a person must make in the portal, not confirmed yet.
     pub manual_changes: usize,
+    /// Those changes with their portal steps (at most [`super::findings::MAX_LISTED`]).
+    pub pending_manual: Vec<PendingManual>,
+    /// The changes waiting on someone else (at most [`super::findings::MAX_LISTED`]).
+    pub waiting_changes: Vec<WaitingChange>,
+    /// Calendar and contact integrations (K4); `None`: none declared or seen.
+    pub integrations: Option<IntegrationsHealth>,
 }
 
 /// Why an account needs attention while the daemon keeps serving it.
@@ -256,16 +269,38 @@ pub struct AccountStatus {
     pub last_run: Option<RunStatus>,
     /// A previous process stopped with changes in flight (journal rows left `started`).
     pub interrupted_before: Option<String>,
+    /// Who held the account's lease at the last run that asked for it.
+    pub lease: Option<LeaseStatus>,
+    /// Times this replica took the account over from another holder.
+    pub takeovers: u64,
+}
+
+/// Who holds an account's lease, as the last run found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeaseStatus {
+    /// The holder (`roster daemon (pid 12) on host roster-1`).
+    pub holder: String,
+    /// This replica held it for the run.
+    pub this_replica: bool,
+    /// Since when the other holder has it (`None` for this replica).
+    pub since: Option<Timestamp>,
 }
 
 impl AccountStatus {
+    /// Another holder had the account's lease at the last run: this replica stands by.
+    pub fn standby(&self) -> bool {
+        self.last_run
+            .as_ref()
+            .is_some_and(|r| r.result == RunResult::Standby)
+    }
+
     /// The reasons this account is degraded, given whether the latest revision loaded.
     fn degradations(&self, manifests_ok: bool) -> Vec<Degraded> {
         let mut out = Vec::new();
         if !manifests_ok {
             out.push(Degraded::ManifestsFailedToLoad);
         }
-        if let Some(run) = &self.last_run {
+        if let Some(run) = self.last_run.as_ref().filter(|_| !self.standby()) {
             if self.observation.is_none() {
                 out.push(Degraded::ObserveFailed);
             } else if !run.result.is_ok() {
@@ -397,7 +432,7 @@ impl Board {
         }
         s.ready = !s.stopping
             && s.manifests.last_good_at.is_some()
-            && s.accounts.values().all(|a| a.observed);
+            && s.accounts.values().all(|a| a.observed || a.standby());
         s.state = if s.stopping {
             DaemonState::Stopping
         } else if !s.ready {
@@ -427,7 +462,7 @@ impl Board {
         let waiting: Vec<&str> = s
             .accounts
             .iter()
-            .filter(|(_, a)| !a.observed)
+            .filter(|(_, a)| !a.observed && !a.standby())
             .map(|(n, _)| n.as_str())
             .collect();
         if waiting.is_empty() {
@@ -494,6 +529,9 @@ mod tests {
             plan_errors: 0,
             pending_invitations: 0,
             manual_changes,
+            pending_manual: Vec::new(),
+            waiting_changes: Vec::new(),
+            integrations: None,
         }
     }
 

@@ -10,6 +10,7 @@ mod email;
 mod integration;
 mod object;
 mod op;
+pub mod progress;
 mod rules;
 mod user;
 

@@ -65,6 +65,17 @@ impl ProviderError {
         }
     }
 
+    /// The request may have been carried out although it failed: the answer was lost to
+    /// the network or a server error (5xx), as opposed to a refusal (4xx, 429) or a
+    /// failure before anything was sent (issue 17, part 3).
+    pub fn maybe_applied(&self) -> bool {
+        match self {
+            ProviderError::Transport(_) => true,
+            ProviderError::Api { status, .. } => *status >= 500,
+            ProviderError::Auth(_) | ProviderError::Config(_) | ProviderError::State(_) => false,
+        }
+    }
+
     /// Worth retrying (transport faults, 429, 5xx).
     pub fn is_transient(&self) -> bool {
         match self {
@@ -88,11 +99,25 @@ pub fn rule_for_code(code: i64) -> Option<Rule> {
     }
 }
 
+/// The request timeout of a provider that does not say its own (the embedded simulator
+/// answers at once; a test provider too).
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Where an account lives: observed with list calls, changed one [`Op`] at a time.
 #[async_trait]
 pub trait Provider: Send + Sync {
     /// Observes the whole account with list calls only (never one read per user).
     async fn refresh(&self) -> Result<Observed, ProviderError>;
+
+    /// [`Provider::refresh`], telling `progress` of each list page read
+    /// ([`Step::Refresh`](crate::model::progress::Step)). A provider that reads the account
+    /// in one go keeps the default.
+    async fn refresh_reporting(
+        &self,
+        _progress: &dyn crate::model::progress::Progress,
+    ) -> Result<Observed, ProviderError> {
+        self.refresh().await
+    }
 
     /// For emails absent from the account: which already have a Zoom user elsewhere
     /// (U5 invite vs create, I6). Called only for users the plan would add.
@@ -161,6 +186,12 @@ pub trait Provider: Send + Sync {
     /// `n` requests (issue 19, item 8). The default cannot: apply then runs `n` changes.
     fn limit_in_flight(&self, _n: usize) -> bool {
         false
+    }
+
+    /// The longest one request to this provider may take (its client's timeout): apply
+    /// sends only while the lease holds for that long plus a margin (issue 14).
+    fn request_timeout(&self) -> std::time::Duration {
+        DEFAULT_REQUEST_TIMEOUT
     }
 
     /// Number of provider calls made so far (API requests for `zoom`, operations for `sim`),

@@ -1,11 +1,17 @@
 //! The state store: Observed snapshots, LastApplied, the journal, invitation send times
-//! and the per-account lock. [`Store`] is the trait; [`sqlite`] the embedded default.
+//! and the per-account lock. [`Store`] is the trait; [`sqlite`] the embedded default,
+//! [`postgres`] the store several replicas share; [`lease`] keeps a lease renewed during a
+//! run and tells the senders until when it holds.
 //!
 //! The store depends on `model` only: it knows nothing of the planner, providers or
 //! manifests. It journals its own [`JournalRecord`], and LastApplied goes through one
 //! backend-neutral [`codec`].
 
 pub mod codec;
+#[cfg(test)]
+mod conformance;
+pub mod lease;
+pub mod postgres;
 pub mod sqlite;
 
 use crate::model::{Action, ChangeId, LastApplied, ObjectRef, Observed, Op, Timestamp};
@@ -27,8 +33,11 @@ pub enum StoreError {
         /// Since when.
         since: Timestamp,
     },
-    /// The lease this writer held was taken over by another (fencing).
-    #[error("lease for account `{0}` lost to another holder; stopping")]
+    /// The lease this writer held was taken over by another (fencing), or could not be
+    /// renewed in time to cover another send (the local deadline).
+    #[error(
+        "lease lost: account `{0}` was taken over by another holder, or the lease could not be renewed in time; stopping without sending further changes"
+    )]
     LeaseLost(String),
     /// The database failed.
     #[error("state store: {0}")]
@@ -55,6 +64,10 @@ pub enum Outcome {
     Done,
     /// The provider refused it or it could not be sent.
     Failed,
+    /// Sent, but its answer was lost (a timeout or a 5xx after the send): it may have been
+    /// made. The next run's fresh read of the account resolves it to done or not done
+    /// before anything is sent again (issue 17, part 3).
+    Uncertain,
     /// Not attempted because a change it depends on failed.
     Skipped,
     /// No API: recorded as a pending manual change for a person to make (never counted
@@ -83,6 +96,7 @@ impl Outcome {
             Outcome::Started => "started",
             Outcome::Done => "done",
             Outcome::Failed => "failed",
+            Outcome::Uncertain => "uncertain",
             Outcome::Skipped => "skipped",
             Outcome::Manual => "manual",
         }
@@ -94,6 +108,7 @@ impl Outcome {
             Outcome::Started,
             Outcome::Done,
             Outcome::Failed,
+            Outcome::Uncertain,
             Outcome::Skipped,
             Outcome::Manual,
         ]
@@ -150,8 +165,9 @@ pub struct Lease {
     pub token: i64,
 }
 
-/// Persistent state behind plan and apply. Implemented by SQLite today; PostgreSQL later
-/// without changing callers.
+/// Persistent state behind plan and apply, implemented by SQLite and PostgreSQL with the
+/// same semantics (held to them by the conformance suite): every write that takes a
+/// [`Lease`] checks its token in the write's own transaction (fencing).
 #[async_trait]
 pub trait Store: Send + Sync {
     /// The last observed snapshot of an account.
@@ -203,8 +219,19 @@ pub trait Store: Send + Sync {
         holder: &str,
         ttl: std::time::Duration,
     ) -> Result<Lease, StoreError>;
-    /// Extends a held lease.
+    /// Extends a held lease by `ttl`, or fails with [`StoreError::LeaseLost`] when the
+    /// account's lease is no longer this one.
     async fn renew(&self, lease: &Lease, ttl: std::time::Duration) -> Result<(), StoreError>;
     /// Releases a held lock.
     async fn release(&self, lease: &Lease) -> Result<(), StoreError>;
+}
+
+/// This machine's name, for lease holders ("… on host h").
+pub(crate) fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
 }

@@ -5,13 +5,14 @@
 //! times), `journal` (write-ahead rows per change), `leases` (one per account, with a
 //! monotonic fencing token) and `schema_version`.
 //!
-//! A PostgreSQL store keeps the same tables and semantics: `acquire` becomes
-//! `SELECT … FOR UPDATE` on the lease row inside a transaction instead of SQLite's
-//! `BEGIN IMMEDIATE`, and the fencing check stays a `WHERE token = $1` in the same
-//! transaction as each write.
+//! The PostgreSQL store ([`super::postgres`]) keeps the same tables and semantics; here a
+//! lease is taken inside SQLite's `BEGIN IMMEDIATE` (one writer at a time), and the
+//! fencing check is a read of the lease row in the same transaction as each write.
 
 use super::codec::{self, Row};
-use super::{JournalEntry, JournalRecord, Lease, ManualChange, Outcome, Store, StoreError};
+use super::{
+    JournalEntry, JournalRecord, Lease, ManualChange, Outcome, Store, StoreError, hostname,
+};
 use crate::model::{Action, ChangeId, Email, LastApplied, ObjectRef, Observed, Timestamp};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -102,15 +103,6 @@ pub struct SqliteStore {
 
 fn db(e: impl std::fmt::Display) -> StoreError {
     StoreError::Db(e.to_string())
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into())
 }
 
 fn pid_alive(pid: i64) -> bool {

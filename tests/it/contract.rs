@@ -95,6 +95,11 @@ fn example(rel: &str) -> PathBuf {
 /// manual changes, tested on their own), so both providers can be compared.
 fn api_only(ws: &Workspace) {
     std::fs::remove_file(ws.manifests.join("organization.yaml")).expect("rm organization");
+    without_external_contacts(ws);
+}
+
+/// Zoom cannot list external contacts: the seed's are requested again, and refused.
+fn without_external_contacts(ws: &Workspace) {
     let contacts = ws_read(ws, "contacts.yaml");
     let personal = contacts
         .find("kind: PersonalContacts")
@@ -113,7 +118,28 @@ fn api_only(ws: &Workspace) {
 fn zoom_workspace(url: &str, share: &str) -> Workspace {
     let ws = Workspace::acme();
     api_only(&ws);
-    let account = ws_read(&ws, "account.yaml");
+    with_zoom_provider(&ws, url, share);
+    ws
+}
+
+/// `examples/acme` with its organization (manual changes on Zoom) but without external
+/// contacts, with `provider: zoom` pointed at `url`.
+pub fn zoom_acme_with_manual_changes(url: &str) -> Workspace {
+    let ws = Workspace::acme();
+    without_external_contacts(&ws);
+    with_zoom_provider(&ws, url, "1.0");
+    ws
+}
+
+/// The environment `provider: zoom` of these workspaces reads its credentials from.
+pub const ZOOM_ENV: [(&str, &str); 3] = [
+    ("ZOOM_ACCOUNT_ID", "acme"),
+    ("ZOOM_CLIENT_ID", "roster-sim"),
+    ("ZOOM_CLIENT_SECRET", SECRET),
+];
+
+fn with_zoom_provider(ws: &Workspace, url: &str, share: &str) {
+    let account = ws_read(ws, "account.yaml");
     let zoom = format!(
         "provider:\n  zoom:\n    accountId: {{ env: ZOOM_ACCOUNT_ID }}\n    clientId: {{ env: ZOOM_CLIENT_ID }}\n    clientSecret: {{ env: ZOOM_CLIENT_SECRET }}\n    baseUrl: {url}/v2\n    tokenUrl: {url}/oauth/token\n    plan: business\n    rateShare: {share}\n"
     );
@@ -125,7 +151,6 @@ fn zoom_workspace(url: &str, share: &str) -> Workspace {
     );
     // The seed belongs to the server now.
     std::fs::remove_file(ws.manifests.join("sim-seed.yaml")).expect("remove seed");
-    ws
 }
 
 fn ws_read(ws: &Workspace, rel: &str) -> String {

@@ -103,15 +103,15 @@ fn failed_organization_invitation_is_proposed_again_on_the_sim() {
 
 /// `provider: zoom` against `roster sim serve`, whose cloud refuses the next `action`.
 fn on_zoom(extra: &str, action: &str, check: impl FnOnce(&dyn Fn(&[&str]) -> Run)) {
-    on_zoom_served(extra, &[], Some(action), check)
+    on_zoom_served(extra, &[], Some(&[action]), check)
 }
 
-/// `provider: zoom` against `roster sim serve SERVE_ARGS…`, whose cloud refuses the next
-/// `fail` action, if any.
+/// `provider: zoom` against `roster sim serve SERVE_ARGS…`, whose cloud was given
+/// `roster sim fail FAIL…` first, if any.
 fn on_zoom_served(
     extra: &str,
     serve_args: &[&str],
-    fail: Option<&str>,
+    fail: Option<&[&str]>,
     check: impl FnOnce(&dyn Fn(&[&str]) -> Run),
 ) {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -120,8 +120,11 @@ fn on_zoom_served(
     let state = tmp.path().join("server");
     let ws = Workspace::empty();
     roster_at(&state, &["sim".as_ref(), "seed".as_ref(), seed.as_os_str()]).expect_code(0);
-    if let Some(action) = fail {
-        fail_once(&state, action);
+    if let Some(args) = fail {
+        let mut all = vec!["sim", "fail"];
+        all.extend_from_slice(args);
+        let os: Vec<&std::ffi::OsStr> = all.iter().map(std::ffi::OsStr::new).collect();
+        roster_at(&state, &os).expect_code(0);
     }
     let server = crate::contract::Server::start(&state, &seed, serve_args);
     ws.write(
@@ -258,5 +261,76 @@ fn issue10_item4_personal_contacts_are_read_past_the_first_page() {
             "all 320 read back: {}",
             after.stdout
         );
+    });
+}
+
+const NEWCOMER: &str = "kind: User\nemail: new@acme.com\nfirstName: New\n";
+const LOST: [&str; 8] = [
+    "sim",
+    "fail",
+    "create_user",
+    "--status",
+    "500",
+    "--code",
+    "500",
+    "--after",
+];
+
+/// The journal rows of `change` (latest outcome and message), from the store under `state`.
+fn journal_of(state: &std::path::Path, change: &str) -> Vec<(String, Option<String>)> {
+    use roster::store::Store;
+    let store = roster::store::sqlite::SqliteStore::open(state).expect("store");
+    let journal = futures::executor::block_on(store.journal("acme")).expect("journal");
+    journal
+        .into_iter()
+        .filter(|j| j.change_id == *change)
+        .map(|j| (j.outcome.as_str().to_string(), j.message))
+        .collect()
+}
+
+/// Issue 17, part 3: a create whose answer is lost after it was made is journaled
+/// `uncertain`, and the next run's fresh read resolves it (found done) before anything is
+/// sent again: one user, one create.
+#[test]
+fn a_create_whose_answer_was_lost_is_uncertain_then_found_done_on_the_sim() {
+    let ws = on_sim(NEWCOMER);
+    roster_at(&ws.state, &LOST.map(std::ffi::OsStr::new)).expect_code(0);
+    let first = ws.run(&["apply", "--auto-approve"]);
+    assert_eq!(first.code, 1, "{}", first.stdout);
+    let id = "create_user:user/new@acme.com";
+    let rows = journal_of(&ws.state, id);
+    assert!(rows.iter().any(|(o, _)| o == "uncertain"), "{rows:?}");
+    let plan = ws.run(&["plan"]).expect_code(0);
+    assert!(
+        !plan.stdout.contains("create_user"),
+        "made already: {}",
+        plan.stdout
+    );
+    ws.run(&["apply", "--auto-approve"]).expect_code(0);
+    let rows = journal_of(&ws.state, id);
+    assert!(
+        rows.iter().all(|(o, m)| o == "done"
+            && m.as_deref()
+                .is_some_and(|m| m.starts_with("sent, but its answer was lost; found done"))),
+        "resolved: {rows:?}"
+    );
+    let sim = ws.sim_show();
+    let users = sim["accounts"][0]["users"].as_array().expect("users");
+    let n = users
+        .iter()
+        .filter(|u| u["email"] == "new@acme.com")
+        .count();
+    assert_eq!(n, 1, "created once");
+}
+
+/// Issue 17, part 3, on `zoom`: the provider looks the user up after the lost answer and
+/// finds it, so the create is not sent again and the change is done in the same run.
+#[test]
+fn a_create_whose_answer_was_lost_is_looked_up_not_resent_on_zoom() {
+    on_zoom_served(NEWCOMER, &[], Some(&LOST[2..]), |run| {
+        let applied = run(&["apply", "--auto-approve"]);
+        assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
+        let plan = run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "{}", plan.stdout);
     });
 }

@@ -4,7 +4,7 @@
 `roster schema` prints, and broken documents (an unknown field, a wrong value) are
 rejected. Prints one line per check; exits non-zero on any failure.
 
-examples/ci/ (a GitHub Actions workflow) and examples/deploy/ (Kubernetes objects) are
+examples/ci/ (a GitHub Actions workflow) and examples/deploy/*.yaml (Kubernetes, compose) are
 not manifests and are not checked.
 """
 
@@ -20,7 +20,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ROSTER = ROOT / "target" / "debug" / "roster"
-MANIFESTS = [ROOT / "examples" / "acme"]
+MANIFESTS = [ROOT / "examples" / "acme", ROOT / "examples" / "deploy" / "compose" / "manifests"]
 MODELINE = "# yaml-language-server: $schema="
 
 

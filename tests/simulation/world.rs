@@ -284,6 +284,7 @@ impl World {
                     times: times.into(),
                     status: 400,
                     code: 300,
+                    after: false,
                 })
             }),
             Step::Burst429 { times } => self.burst(times),
@@ -326,6 +327,7 @@ impl World {
                     times: times.into(),
                     status: 429,
                     code: 429,
+                    after: false,
                 });
             }
         });

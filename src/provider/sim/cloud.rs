@@ -51,6 +51,19 @@ pub struct SimFault {
     pub status: u16,
     /// Zoom error code.
     pub code: i64,
+    /// The change is made, then the refusal is the answer: a reply lost after the send
+    /// (issue 17, part 3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after: bool,
+}
+
+/// An injected fault taken for one operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TakenFault {
+    /// The error answered.
+    pub error: crate::provider::ProviderError,
+    /// Whether the change is made before the error is answered.
+    pub after: bool,
 }
 
 /// One Zoom account.
@@ -402,7 +415,7 @@ impl Cloud {
     }
 
     /// Consumes the first injected fault that refuses `op`, as the error Zoom would give.
-    pub fn take_fault(&mut self, op: &crate::model::Op) -> Option<crate::provider::ProviderError> {
+    pub fn take_fault(&mut self, op: &crate::model::Op) -> Option<TakenFault> {
         let action = op.action();
         let i = self
             .faults
@@ -410,15 +423,16 @@ impl Cloud {
             .position(|f| f.action == action && f.times > 0)?;
         let f = &mut self.faults[i];
         f.times -= 1;
-        let err = crate::provider::ProviderError::api(
+        let error = crate::provider::ProviderError::api(
             f.status,
             f.code,
             format!("Refused by `roster sim fail {action}` (injected fault)."),
         );
+        let after = f.after;
         if f.times == 0 {
             self.faults.remove(i);
         }
-        Some(err)
+        Some(TakenFault { error, after })
     }
 
     /// Index of an account by id.

@@ -187,9 +187,13 @@ impl Provider for SimProvider {
         // (another account's apply, `roster sim`) may have changed it since.
         self.cloud
             .update(|cloud| {
-                if let Some(refused) = cloud.take_fault(op) {
-                    // The consumed fault is saved; the refusal is the answer.
-                    return Ok(Err(refused));
+                if let Some(fault) = cloud.take_fault(op) {
+                    // The consumed fault is saved; the refusal is the answer, after the
+                    // change when the fault says so (a lost reply).
+                    if fault.after {
+                        cloud.execute(&self.account, &actor, op)?;
+                    }
+                    return Ok(Err(fault.error));
                 }
                 // The engine checks every rule before it changes anything; a refusal
                 // saves nothing either way.

@@ -277,6 +277,12 @@ fn daily_limit(
     ))
 }
 
+/// The longest one request may take. Shorter than the lease TTL less its renew interval
+/// (30 s − 10 s) with the send margin, so that a lease renewed on time always covers a
+/// request (issue 14); Zoom answers in well under a second, and a timed-out request is
+/// retried like a 5xx.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Http {
     /// A client for `base_url` (e.g. `https://api.zoom.us/v2`) that takes tokens from
     /// `token_url`, limited to `share` of the account plan's rate limits.
@@ -288,7 +294,7 @@ impl Http {
         share: f64,
     ) -> Result<Http, ProviderError> {
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+            .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("roster/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ProviderError::Config(format!("HTTP client: {e}")))?;

@@ -102,10 +102,17 @@ impl ZoomProvider {
     }
 }
 
+use crate::model::progress::{Progress, Silent};
+
 #[async_trait]
 impl Provider for ZoomProvider {
     async fn refresh(&self) -> Result<Observed, ProviderError> {
-        let (mut observed, ids) = refresh::refresh(&self.http, self.plan, self.page_size).await?;
+        self.refresh_reporting(&Silent).await
+    }
+
+    async fn refresh_reporting(&self, progress: &dyn Progress) -> Result<Observed, ProviderError> {
+        let (mut observed, ids) =
+            refresh::refresh(&self.http, self.plan, self.page_size, progress).await?;
         observed.account_id = self.account_id.clone();
         *self.ids.lock().await = ids;
         Ok(observed)
@@ -246,6 +253,10 @@ impl Provider for ZoomProvider {
     fn limit_in_flight(&self, n: usize) -> bool {
         self.http.limit_in_flight(n);
         true
+    }
+
+    fn request_timeout(&self) -> std::time::Duration {
+        http::REQUEST_TIMEOUT
     }
 
     fn calls(&self) -> u64 {

@@ -7,6 +7,7 @@
 use super::Ids;
 use super::http::Http;
 use super::limiter::Label;
+use crate::model::progress::{Progress, Silent, Step};
 use crate::model::{
     AccountPlan, Addon, Email, Observed, ObservedGroup, ObservedRole, ObservedStatus, ObservedUser,
     RoleName, Seats, UserField, UserSpec, UserType,
@@ -48,6 +49,7 @@ pub(super) async fn pages<T: serde::de::DeserializeOwned>(
     label: Label,
     next_of: impl Fn(&T) -> String,
     mut each: impl FnMut(T),
+    progress: &dyn Progress,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, ProviderError> {
     let mut token = String::new();
     let mut first_date = None;
@@ -64,6 +66,7 @@ pub(super) async fn pages<T: serde::de::DeserializeOwned>(
         }
         let (page, date): (T, _) = http.get(path, &q, label).await?;
         first_date = first_date.or(date);
+        progress.advance(Step::Refresh, 1);
         token = next_of(&page);
         each(page);
         if token.is_empty() {
@@ -82,6 +85,7 @@ pub async fn refresh(
     http: &Http,
     plan: AccountPlan,
     page_size: u32,
+    progress: &dyn Progress,
 ) -> Result<(Observed, Ids), ProviderError> {
     let mut ids = Ids::default();
     let (roles, _): (RoleList, _) = http.get("/roles", &[], Label::Medium).await?;
@@ -128,6 +132,7 @@ pub async fn refresh(
                 );
             }
         },
+        progress,
     )
     .await?;
     let mut chat_groups = BTreeMap::new();
@@ -151,6 +156,7 @@ pub async fn refresh(
                 );
             }
         },
+        progress,
     )
     .await?;
     let mut chat_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -166,6 +172,7 @@ pub async fn refresh(
                     chat_of.entry(m.id).or_default().insert(name.clone());
                 }
             },
+            progress,
         )
         .await?;
     }
@@ -210,6 +217,7 @@ pub async fn refresh(
                     }
                 }
             },
+            progress,
         )
         .await?;
         if let Some(e) = refused {
@@ -392,6 +400,7 @@ pub(super) async fn personal_group(
                     }),
             )
         },
+        &Silent,
     )
     .await?;
     Ok(out)

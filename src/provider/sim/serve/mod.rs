@@ -184,9 +184,13 @@ impl AppState {
                     email: cloud.accounts[ai].owner.clone(),
                     out_of_band: false,
                 };
-                if let Some(refused) = ops.iter().find_map(|op| cloud.take_fault(op)) {
-                    // The consumed fault is saved; the refusal is the answer.
-                    return Ok(Err(refused.into()));
+                if let Some(fault) = ops.iter().find_map(|op| cloud.take_fault(op)) {
+                    // The consumed fault is saved; the refusal is the answer, after the
+                    // change when the fault says so (a lost reply).
+                    if fault.after {
+                        f(cloud, &actor)?;
+                    }
+                    return Ok(Err(fault.error.into()));
                 }
                 f(cloud, &actor).map(Ok)
             })

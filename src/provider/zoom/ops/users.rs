@@ -300,6 +300,7 @@ async fn still_member(http: &Http, path: &str, key: &str) -> Result<bool, Provid
         Label::Medium,
         |p: &crate::provider::wire::ContactGroupMembers| p.next_page_token.clone(),
         |p| found |= p.group_members.iter().any(|m| m.id == key),
+        &crate::model::progress::Silent,
     )
     .await;
     match listed {
