@@ -352,6 +352,7 @@ fn journal_record(c: &Change) -> JournalRecord<'_> {
         action: c.action,
         target: &c.target,
         op: &c.op,
+        rule: c.rule,
     }
 }
 

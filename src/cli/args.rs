@@ -93,6 +93,7 @@ impl Cli {
             | Command::Completions { .. }
             | Command::Schema
             | Command::Import { .. }
+            | Command::Audit { .. }
             | Command::Man { .. } => ColorChoice::Auto,
         }
     }
@@ -222,6 +223,22 @@ pub enum Command {
         /// only the diff is printed.
         #[arg(long)]
         write: bool,
+        /// State and store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print every change roster applied, failed, left uncertain or recorded as manual,
+    /// from the journal: time, run, actor, account, change, action, target, rule, outcome.
+    Audit {
+        /// Manifest folder (names the accounts).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Only rows written at or after this date (`2026-12-01`, midnight UTC) or time.
+        #[arg(long, value_parser = parse_at)]
+        since: Option<crate::model::Timestamp>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = super::audit_cmd::AuditFormat::Csv)]
+        format: super::audit_cmd::AuditFormat,
         /// State and store.
         #[command(flatten)]
         store: StoreArgs,

@@ -89,6 +89,15 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             let at = store.under(&top);
             export_users(&at.state, at.store.as_deref(), &dir, &format).await
         }
+        Command::Audit {
+            dir,
+            since,
+            format,
+            store,
+        } => {
+            let at = store.under(&top);
+            super::audit_cmd::run(&at.state, at.store.as_deref(), &dir, since, format).await
+        }
         Command::Import {
             dir,
             out,
@@ -374,8 +383,12 @@ fn confirm(auto_approve: bool) -> Result<bool, Failure> {
     Ok(line.trim() == "yes")
 }
 
+/// The lease holder (and the audit trail's actor) of a CLI run: who, and which process.
 fn holder() -> String {
-    format!("roster apply (pid {})", std::process::id())
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown user".into());
+    format!("roster apply by {user} (pid {})", std::process::id())
 }
 
 async fn apply_cmd(

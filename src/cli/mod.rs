@@ -2,6 +2,7 @@
 //! rules live in `plan`; this module only wires manifests, store and provider together.
 
 pub mod args;
+pub mod audit_cmd;
 mod commands;
 mod docs;
 mod import_cmd;

@@ -172,6 +172,7 @@ fn record<'a>(id: &'a ChangeId, op: &'a Op) -> JournalRecord<'a> {
         action: id.action,
         target: &id.target,
         op,
+        rule: Some(crate::model::Rule::U13),
     }
 }
 
@@ -390,6 +391,9 @@ async fn journal_rows_are_written_ahead_and_finished(f: &Fixture) {
         ]
     );
     assert_eq!((j[0].action, &j[0].target), (a.action, &a.target));
+    // The audit trail: who sent it (the lease holder) and the rule behind it.
+    assert_eq!(j[0].actor, format!("t on host {}", super::hostname()));
+    assert_eq!(j[0].rule, Some(crate::model::Rule::U13));
     assert!(store.journal("globex").await.expect("journal").is_empty());
 }
 

@@ -14,7 +14,7 @@ pub mod lease;
 pub mod postgres;
 pub mod sqlite;
 
-use crate::model::{Action, ChangeId, LastApplied, ObjectRef, Observed, Op, Timestamp};
+use crate::model::{Action, ChangeId, LastApplied, ObjectRef, Observed, Op, Rule, Timestamp};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +87,8 @@ pub struct JournalRecord<'a> {
     pub target: &'a ObjectRef,
     /// The operation sent (or, for a manual change, to be made by a person).
     pub op: &'a Op,
+    /// The account rule the change follows from, for the audit trail.
+    pub rule: Option<Rule>,
 }
 
 impl Outcome {
@@ -152,6 +154,11 @@ pub struct JournalEntry {
     pub message: Option<String>,
     /// When the row was last written.
     pub at: Timestamp,
+    /// Who sent it: the lease holder (`roster apply (pid …) on host …`, or a daemon
+    /// replica); empty on rows written before roster recorded it.
+    pub actor: String,
+    /// The account rule the change follows from.
+    pub rule: Option<Rule>,
 }
 
 /// A held lock on one account; its `token` fences writes (monotonic per account).
@@ -224,6 +231,12 @@ pub trait Store: Send + Sync {
     async fn renew(&self, lease: &Lease, ttl: std::time::Duration) -> Result<(), StoreError>;
     /// Releases a held lock.
     async fn release(&self, lease: &Lease) -> Result<(), StoreError>;
+}
+
+/// Who a journal row says sent a change: the lease holder and this machine
+/// (`roster apply by alice (pid 12) on host laptop`), for the audit trail.
+pub(crate) fn actor(lease: &Lease) -> String {
+    format!("{} on host {}", lease.holder, hostname())
 }
 
 /// This machine's name, for lease holders ("… on host h").

@@ -19,7 +19,7 @@ use super::codec::{self, Row};
 use super::{
     JournalEntry, JournalRecord, Lease, ManualChange, Outcome, Store, StoreError, hostname,
 };
-use crate::model::{Action, ChangeId, Email, LastApplied, ObjectRef, Observed, Timestamp};
+use crate::model::{Action, ChangeId, Email, LastApplied, ObjectRef, Observed, Rule, Timestamp};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use serde_json::Value;
@@ -27,7 +27,8 @@ use std::time::Duration;
 
 /// Ordered migrations; `schema_version` holds how many ran (as in SQLite). The first is
 /// the SQLite schema after its own migrations, in PostgreSQL's types.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE observed (
     account     text PRIMARY KEY,
     observed_at timestamptz NOT NULL,
@@ -81,7 +82,13 @@ CREATE TABLE manual_changes (
     confirmed_at timestamptz,
     PRIMARY KEY (account, change_id, recorded_at)
 );
-"#];
+"#,
+    // The audit trail (`roster audit`): who sent each change, and the rule behind it.
+    r#"
+ALTER TABLE journal ADD COLUMN actor text NOT NULL DEFAULT '';
+ALTER TABLE journal ADD COLUMN rule text;
+"#,
+];
 
 /// Connections per process: one apply's journal writes are sequential per change, and
 /// the renew task needs one of its own.
@@ -330,12 +337,13 @@ impl Store for PgStore {
     ) -> Result<(), StoreError> {
         let op = serde_json::to_value(record.op).map_err(json_err)?;
         let (change_id, target) = (record.change_id.to_string(), record.target.to_string());
+        let actor = super::actor(lease);
         let mut client = self.client().await?;
         let tx = Self::fenced(&mut client, lease).await?;
         tx.execute(
-            "INSERT INTO journal (account, run_id, change_id, action, target, op, outcome, message, at, token)
-             VALUES ($1, $2, $3, $4, $5, $6, 'started', NULL, now(), $7)",
-            &[&lease.account, &run_id, &change_id, &record.action.as_str(), &target, &op, &lease.token],
+            "INSERT INTO journal (account, run_id, change_id, action, target, op, outcome, message, at, token, actor, rule)
+             VALUES ($1, $2, $3, $4, $5, $6, 'started', NULL, now(), $7, $8, $9)",
+            &[&lease.account, &run_id, &change_id, &record.action.as_str(), &target, &op, &lease.token, &actor, &record.rule.map(|r| r.to_string())],
         )
         .await
         .map_err(pg)?;
@@ -379,7 +387,7 @@ impl Store for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                "SELECT run_id, change_id, action, target, outcome, message, at FROM journal WHERE account = $1 ORDER BY id",
+                "SELECT run_id, change_id, action, target, outcome, message, at, actor, rule FROM journal WHERE account = $1 ORDER BY id",
                 &[&account],
             )
             .await
@@ -399,6 +407,14 @@ impl Store for PgStore {
                 })?,
                 message: r.get(5),
                 at: r.get(6),
+                actor: r.get(7),
+                rule: r
+                    .get::<_, Option<String>>(8)
+                    .map(|s| {
+                        Rule::parse(&s)
+                            .ok_or_else(|| StoreError::Db(format!("unknown journal rule `{s}`")))
+                    })
+                    .transpose()?,
             });
         }
         Ok(out)

@@ -13,7 +13,7 @@ use super::codec::{self, Row};
 use super::{
     JournalEntry, JournalRecord, Lease, ManualChange, Outcome, Store, StoreError, hostname,
 };
-use crate::model::{Action, ChangeId, Email, LastApplied, ObjectRef, Observed, Timestamp};
+use crate::model::{Action, ChangeId, Email, LastApplied, ObjectRef, Observed, Rule, Timestamp};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::Path;
@@ -93,6 +93,11 @@ INSERT OR REPLACE INTO last_applied (account, object, field, value)
   SELECT l.account, 'contacts/' || substr(l.object, 19) || '/' || j.value, 'managed', 'true'
   FROM last_applied l, json_each(l.value) j WHERE l.object LIKE 'personal\_contacts/%' ESCAPE '\';
 DELETE FROM last_applied WHERE object LIKE 'personal\_contacts/%' ESCAPE '\';
+"#,
+    // The audit trail (`roster audit`): who sent each change, and the rule behind it.
+    r#"
+ALTER TABLE journal ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+ALTER TABLE journal ADD COLUMN rule TEXT;
 "#,
 ];
 
@@ -493,9 +498,9 @@ impl Store for SqliteStore {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
             check_lease(&tx, lease)?;
             tx.execute(
-                "INSERT INTO journal (account, run_id, change_id, action, target, op, outcome, message, at, token)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'started', NULL, ?7, ?8)",
-                params![lease.account, run_id, record.change_id.to_string(), record.action.as_str(), record.target.to_string(), op, chrono::Utc::now().to_rfc3339(), lease.token],
+                "INSERT INTO journal (account, run_id, change_id, action, target, op, outcome, message, at, token, actor, rule)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'started', NULL, ?7, ?8, ?9, ?10)",
+                params![lease.account, run_id, record.change_id.to_string(), record.action.as_str(), record.target.to_string(), op, chrono::Utc::now().to_rfc3339(), lease.token, super::actor(lease), record.rule.map(|r| r.to_string())],
             )
             .map_err(db)?;
             tx.commit().map_err(db)
@@ -605,7 +610,7 @@ impl Store for SqliteStore {
     async fn journal(&self, account: &str) -> Result<Vec<JournalEntry>, StoreError> {
         self.with(|c| {
             let mut stmt = c
-                .prepare("SELECT run_id, change_id, action, target, outcome, message, at FROM journal WHERE account = ?1 ORDER BY id")
+                .prepare("SELECT run_id, change_id, action, target, outcome, message, at, actor, rule FROM journal WHERE account = ?1 ORDER BY id")
                 .map_err(db)?;
             let rows = stmt
                 .query_map(params![account], |r| {
@@ -617,12 +622,14 @@ impl Store for SqliteStore {
                         r.get::<_, String>(4)?,
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, Option<String>>(8)?,
                     ))
                 })
                 .map_err(db)?;
             let mut out = Vec::new();
             for row in rows {
-                let (run_id, change_id, action, target, outcome, message, at) = row.map_err(db)?;
+                let (run_id, change_id, action, target, outcome, message, at, actor, rule) = row.map_err(db)?;
                 let outcome = Outcome::parse(&outcome).ok_or_else(|| db(format!("unknown journal outcome `{outcome}`")))?;
                 let action = Action::parse(&action).ok_or_else(|| db(format!("unknown journal action `{action}`")))?;
                 out.push(JournalEntry {
@@ -633,6 +640,8 @@ impl Store for SqliteStore {
                     outcome,
                     message,
                     at: parse_time(&at)?,
+                    actor,
+                    rule: rule.map(|r| Rule::parse(&r).ok_or_else(|| db(format!("unknown journal rule `{r}`")))).transpose()?,
                 });
             }
             Ok(out)

@@ -3,6 +3,7 @@
 
 mod apply;
 mod architecture;
+mod audit;
 mod cli_docs;
 mod contract;
 mod crash;

@@ -108,6 +108,7 @@ async fn journal_is_written_ahead_then_finished() {
         action: Action::CreateUser,
         target: &id.target,
         op: &op,
+        rule: None,
     };
     store
         .journal_start(&lease, "r1", &record)
