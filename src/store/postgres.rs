@@ -194,11 +194,13 @@ impl PgStore {
 async fn migrate(client: &mut deadpool_postgres::Client) -> Result<(), StoreError> {
     let create = "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)";
     // Two first opens at once may both try to create the table: the loser's error is
-    // a unique violation on the catalogue; the table exists then.
+    // a unique violation on the catalogue, or "type already exists" (42710, the table's
+    // row type, seen by the contention test); the table exists then.
     if let Err(e) = client.batch_execute(create).await {
         let raced = e.code().is_some_and(|c| {
             *c == tokio_postgres::error::SqlState::UNIQUE_VIOLATION
                 || *c == tokio_postgres::error::SqlState::DUPLICATE_TABLE
+                || *c == tokio_postgres::error::SqlState::DUPLICATE_OBJECT
         });
         if !raced {
             return Err(pg(e));
