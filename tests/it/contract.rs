@@ -85,7 +85,7 @@ fn http_get(url: &str) -> Vec<serde_json::Value> {
     serde_json::from_str(body).expect("request log JSON")
 }
 
-fn example(rel: &str) -> PathBuf {
+pub(crate) fn example(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/acme")
         .join(rel)
@@ -115,7 +115,7 @@ fn without_external_contacts(ws: &Workspace) {
 }
 
 /// `examples/acme` with `provider: zoom` pointed at `url`.
-fn zoom_workspace(url: &str, share: &str) -> Workspace {
+pub(crate) fn zoom_workspace(url: &str, share: &str) -> Workspace {
     let ws = Workspace::acme();
     api_only(&ws);
     with_zoom_provider(&ws, url, share);
@@ -157,7 +157,7 @@ fn ws_read(ws: &Workspace, rel: &str) -> String {
     std::fs::read_to_string(ws.manifests.join(rel)).expect("read")
 }
 
-fn zoom_env(c: &mut Command, secret: &str) {
+pub(crate) fn zoom_env(c: &mut Command, secret: &str) {
     c.env("ZOOM_ACCOUNT_ID", "acme")
         .env("ZOOM_CLIENT_ID", "roster-sim")
         .env("ZOOM_CLIENT_SECRET", secret);

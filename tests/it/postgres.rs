@@ -7,10 +7,10 @@ use roster::store::Store;
 use roster::store::postgres::PgStore;
 
 /// A database made for one test, dropped with its connections at the end.
-struct TestDb {
+pub(crate) struct TestDb {
     admin: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
@@ -30,7 +30,7 @@ async fn admin(url: &str) -> tokio_postgres::Client {
 }
 
 impl TestDb {
-    fn create() -> Option<TestDb> {
+    pub(crate) fn create() -> Option<TestDb> {
         let Ok(admin_url) = std::env::var("ROSTER_TEST_POSTGRES") else {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
