@@ -106,7 +106,15 @@ pub async fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         } => {
             let at = store.under(&top);
             let out = out.unwrap_or_else(|| dir.clone());
-            super::import_cmd::run(&at.state, at.store.as_deref(), &dir, &out, write).await
+            super::import_cmd::run(
+                &at.state,
+                at.store.as_deref(),
+                &dir,
+                &out,
+                write,
+                progress.get(),
+            )
+            .await
         }
         Command::Confirm {
             change_id,

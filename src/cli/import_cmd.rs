@@ -11,6 +11,9 @@ use crate::session;
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 
+/// Users read per provider call while importing (the bar advances after each).
+const DETAILS_CHUNK: usize = 25;
+
 /// Runs the command; exit 0 (also when only the diff was printed).
 pub async fn run(
     state: &Path,
@@ -18,6 +21,7 @@ pub async fn run(
     dir: &Path,
     out: &Path,
     write: bool,
+    progress: &dyn crate::model::progress::Progress,
 ) -> Result<u8, Failure> {
     let manifests = session::load(dir)?;
     let mut accounts = manifests.accounts.values();
@@ -28,7 +32,7 @@ pub async fn run(
         )));
     };
     let provider = session::open_provider(desired, state)?;
-    let (observed, visible) = read_account(provider.as_ref()).await?;
+    let (observed, visible) = read_account(provider.as_ref(), progress).await?;
     let ignore = ignore_set(desired)?;
     let mut imported =
         crate::manifest::import::import(&observed, &desired.account, &ignore, visible);
@@ -57,7 +61,10 @@ pub async fn run(
 
 /// The account as the provider shows it, every user's fields included (Zoom's list omits
 /// job title, location, manager and add-ons: each user is read once).
-async fn read_account(provider: &dyn Provider) -> Result<(Observed, Visible), Failure> {
+async fn read_account(
+    provider: &dyn Provider,
+    progress: &dyn crate::model::progress::Progress,
+) -> Result<(Observed, Visible), Failure> {
     let mut observed = provider
         .refresh()
         .await
@@ -70,23 +77,23 @@ async fn read_account(provider: &dyn Provider) -> Result<(Observed, Visible), Fa
             .filter(|u| u.status != crate::model::ObservedStatus::Pending)
             .map(|u| u.email.clone())
             .collect();
-        eprintln!(
-            "reading the fields Zoom does not list, for {} users…",
-            emails.len()
-        );
-        let details = provider
-            .read_details(&emails)
-            .await
-            .map_err(|e| Failure::msg(e.to_string()))?;
-        for (email, spec) in details {
-            if let Some(u) = observed.users.get_mut(&email) {
-                crate::reconcile::overlay_unlisted(
-                    &mut u.spec,
-                    &spec,
-                    provider.unobserved_fields(),
-                );
+        use crate::model::progress::Step;
+        progress.start(Step::Details, Some(emails.len() as u64));
+        // A chunk at a time, so the bar moves: each user is still read once.
+        for chunk in emails.chunks(DETAILS_CHUNK) {
+            let details = provider
+                .read_details(chunk)
+                .await
+                .map_err(|e| Failure::msg(e.to_string()))?;
+            for (email, spec) in details {
+                if let Some(u) = observed.users.get_mut(&email) {
+                    let fields = provider.unobserved_fields();
+                    crate::reconcile::overlay_unlisted(&mut u.spec, &spec, fields);
+                }
             }
+            progress.advance(Step::Details, chunk.len() as u64);
         }
+        progress.finish(Step::Details);
     }
     let listed = provider
         .personal_contacts(&[])

@@ -14,6 +14,9 @@ pub enum Step {
     Lookups,
     /// Applying the plan, one per change.
     Apply,
+    /// Reading, once per user, the fields the provider's list omits (`roster import` on
+    /// Zoom: job title, location, manager, add-ons).
+    Details,
 }
 
 impl Step {
@@ -23,6 +26,7 @@ impl Step {
             Step::Refresh => "reading the account",
             Step::Lookups => "looking up new users",
             Step::Apply => "applying",
+            Step::Details => "reading each user's unlisted fields",
         }
     }
 }

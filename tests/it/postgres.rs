@@ -11,10 +11,10 @@ use roster::store::Store;
 use roster::store::postgres::PgStore;
 
 /// A database made for one test, dropped with its connections at the end.
-struct TestDb {
+pub(crate) struct TestDb {
     admin: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
@@ -47,7 +47,7 @@ fn admin_url() -> Option<String> {
 }
 
 impl TestDb {
-    fn create() -> Option<TestDb> {
+    pub(crate) fn create() -> Option<TestDb> {
         let admin_url = admin_url()?;
         let name = format!("roster_test_{:016x}", fastrand::u64(..));
         block_on(async {
