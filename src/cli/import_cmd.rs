@@ -33,7 +33,7 @@ pub async fn run(
     };
     let provider = session::open_provider(desired, state)?;
     let (observed, visible) = read_account(provider.as_ref(), progress).await?;
-    let ignore = ignore_set(desired)?;
+    let ignore = crate::plan::ignore_set(&desired.account.policy);
     let mut imported =
         crate::manifest::import::import(&observed, &desired.account, &ignore, visible);
     carry_account_files(desired, dir, &mut imported)?;
@@ -106,14 +106,6 @@ async fn read_account(
         },
     };
     Ok((observed, visible))
-}
-
-fn ignore_set(desired: &Desired) -> Result<globset::GlobSet, Failure> {
-    let mut b = globset::GlobSetBuilder::new();
-    for g in &desired.account.policy.ignore {
-        b.add(globset::Glob::new(g).map_err(|e| Failure::msg(format!("policy.ignore {g}: {e}")))?);
-    }
-    b.build().map_err(|e| Failure::msg(e.to_string()))
 }
 
 /// When writing elsewhere, the file holding the Account (and the simulator seed it names)

@@ -27,6 +27,19 @@ use context::Ctx;
 
 /// Plans the changes that make the account match the manifests.
 ///
+/// `policy.ignore` as a matcher on lower-cased emails: the users roster never touches
+/// (the planner's, and `roster import`'s, one reading of it).
+pub fn ignore_set(policy: &crate::model::Policy) -> globset::GlobSet {
+    let mut ignore = globset::GlobSetBuilder::new();
+    for g in &policy.ignore {
+        // The manifest loader validated the globs; an invalid one matches nothing.
+        if let Ok(glob) = globset::Glob::new(&g.to_lowercase()) {
+            ignore.add(glob);
+        }
+    }
+    ignore.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
 /// Deterministic: the same inputs give the same plan, changes in a valid order (every
 /// change after those it depends on), rule breaches as [`PlanError`]s naming the rule and
 /// the manifest location.
@@ -37,20 +50,13 @@ pub fn plan(
     now: Timestamp,
     options: &PlanOptions,
 ) -> Plan {
-    let mut ignore = globset::GlobSetBuilder::new();
-    for g in &desired.account.policy.ignore {
-        // The manifest loader validated the globs; an invalid one matches nothing.
-        if let Ok(glob) = globset::Glob::new(&g.to_lowercase()) {
-            ignore.add(glob);
-        }
-    }
     let mut cx = Ctx {
         d: desired,
         o: observed,
         l: last,
         now,
         options,
-        ignore: ignore.build().unwrap_or_else(|_| globset::GlobSet::empty()),
+        ignore: ignore_set(&desired.account.policy),
         changes: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),

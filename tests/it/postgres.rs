@@ -398,15 +398,7 @@ fn apply_from_a_laptop_while_the_daemon_applies_is_refused_naming_the_daemon_and
         r.stderr.contains(&named) && r.stderr.contains(" since "),
         "{named}\n{r:#?}"
     );
-    d.wait_for(
-        "the daemon's apply",
-        std::time::Duration::from_secs(120),
-        || {
-            let s = d.status();
-            let a = &s["accounts"]["acme"];
-            a["running"] == false && a["last_run"]["result"] == "applied"
-        },
-    );
+    wait_applied(&d, "the daemon's apply");
     let log = server.requests();
     let total = successful_writes(&log).values().sum::<usize>();
     assert!(
@@ -479,15 +471,7 @@ fn crash_kill_9_the_leader_mid_apply_the_other_daemon_takes_over_within_ttl_plus
         takeover <= bound,
         "takeover took {takeover:?}, more than {bound:?}"
     );
-    survivor.wait_for(
-        "the survivor's apply",
-        std::time::Duration::from_secs(120),
-        || {
-            let s = survivor.status();
-            let a = &s["accounts"]["acme"];
-            a["running"] == false && a["last_run"]["result"] == "applied"
-        },
-    );
+    wait_applied(survivor, "the survivor's apply");
     let log = server.requests();
     let total = successful_writes(&log).values().sum::<usize>();
     assert!(
@@ -505,4 +489,13 @@ fn crash_kill_9_the_leader_mid_apply_the_other_daemon_takes_over_within_ttl_plus
         takeover.as_secs_f64(),
         bound.as_secs_f64()
     );
+}
+
+/// Waits until `d` has finished an apply of acme.
+fn wait_applied(d: &crate::harness::Daemon, what: &str) {
+    d.wait_for(what, std::time::Duration::from_secs(120), || {
+        let s = d.status();
+        let a = &s["accounts"]["acme"];
+        a["running"] == false && a["last_run"]["result"] == "applied"
+    });
 }
