@@ -17,6 +17,7 @@ mod org;
 mod postgres;
 mod preview;
 mod regress;
+mod replicas;
 mod secrets;
 mod sim_serve;
 mod status_page;

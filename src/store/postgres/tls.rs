@@ -85,8 +85,24 @@ pub fn parse(url: &str) -> Result<Target, StoreError> {
     if config.get_application_name().is_none() {
         config.application_name("roster");
     }
+    config.options(with_idle_timeout(config.get_options()));
     let tls = MakeRustlsConnect::new(client_config(mode, root.as_deref(), url)?);
     Ok(Target { config, tls })
+}
+
+/// Server-side limit on a session idle inside a transaction. A holder stopped mid-write
+/// (SIGSTOP, a frozen VM) keeps the lease row locked `FOR SHARE`; without this, a takeover
+/// would wait for it forever. roster's transactions never wait on anything but the
+/// database, so 5 s idle inside one means the process is gone or stopped (issue 14).
+const IDLE_IN_TRANSACTION: &str = "-c idle_in_transaction_session_timeout=5s";
+
+/// The URL's `options`, with [`IDLE_IN_TRANSACTION`] unless it sets that timeout itself.
+fn with_idle_timeout(options: Option<&str>) -> String {
+    match options {
+        Some(o) if o.contains("idle_in_transaction_session_timeout") => o.to_string(),
+        Some(o) if !o.trim().is_empty() => format!("{o} {IDLE_IN_TRANSACTION}"),
+        _ => IDLE_IN_TRANSACTION.to_string(),
+    }
 }
 
 fn parse_mode(v: &str) -> Option<Mode> {
@@ -193,12 +209,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_idle_in_transaction_limit_is_added_to_the_urls_options_unless_it_sets_one() {
+        assert_eq!(with_idle_timeout(None), IDLE_IN_TRANSACTION);
+        assert_eq!(
+            with_idle_timeout(Some("-c search_path=r")),
+            format!("-c search_path=r {IDLE_IN_TRANSACTION}")
+        );
+        let own = "-c idle_in_transaction_session_timeout=1min";
+        assert_eq!(with_idle_timeout(Some(own)), own);
+    }
+
+    #[test]
     fn tls_options_are_taken_out_and_the_rest_reaches_the_driver() {
         let t =
             parse("postgres://u:secret@db.example:6432/roster?sslmode=require&application_name=r1")
                 .expect("parse");
         assert_eq!(t.config.get_ssl_mode(), SslMode::Require);
         assert_eq!(t.config.get_application_name(), Some("r1"));
+        assert_eq!(t.config.get_options(), Some(IDLE_IN_TRANSACTION));
         assert_eq!(t.config.get_dbname(), Some("roster"));
         let t = parse("postgres://u@h/db").expect("parse");
         assert_eq!(t.config.get_ssl_mode(), SslMode::Prefer);

@@ -3,7 +3,7 @@
 //! `{code, message}` answer for paths and methods the simulator does not serve.
 
 use super::faults::{Call, Label, Verdict};
-use super::{AccountId, ApiError, RequestRecord, Shared, zoom_time};
+use super::{AccountId, ApiError, Issued, RequestRecord, Shared, zoom_time};
 use crate::provider::wire::TokenResponse;
 use axum::Json;
 use axum::body::Body;
@@ -35,17 +35,14 @@ impl AppState {
 
 use super::AppState;
 
-/// The account a bearer token stands for, if it is valid.
-fn account_of(state: &AppState, headers: &HeaderMap) -> Option<String> {
+/// The token a request carries, as this server issued it (expired or not).
+fn issued_of(state: &AppState, headers: &HeaderMap) -> Option<Issued> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))?;
     let tokens = state.tokens.lock().unwrap_or_else(|p| p.into_inner());
-    tokens
-        .get(token)
-        .filter(|(_, exp)| Instant::now() < *exp)
-        .map(|(a, _)| a.clone())
+    tokens.get(token).cloned()
 }
 
 /// A request as logged, before its answer.
@@ -69,6 +66,7 @@ fn describe(req: &Request, body: &[u8]) -> RequestRecord {
             .map(str::to_string),
         status: 0,
         fault: None,
+        client: None,
     }
 }
 
@@ -84,7 +82,12 @@ pub async fn front_door(State(state): State<Shared>, req: Request, next: Next) -
     if !state.cfg.latency.is_zero() {
         tokio::time::sleep(state.cfg.latency).await;
     }
-    let Some(account) = account_of(&state, req.headers()) else {
+    let issued = issued_of(&state, req.headers());
+    rec.client = issued.as_ref().map(|i| i.serial);
+    let Some(account) = issued
+        .filter(|i| Instant::now() < i.expires)
+        .map(|i| i.account)
+    else {
         rec.status = 401;
         state.record(rec);
         return ApiError(401, 124, "Invalid access token.".into()).into_response();
@@ -201,6 +204,7 @@ pub async fn unknown_endpoint(State(state): State<Shared>, method: Method, uri: 
         content_type: None,
         status: 400,
         fault: None,
+        client: None,
     });
     ApiError(
         400,
@@ -263,6 +267,7 @@ pub async fn token(
             content_type: None,
             status,
             fault: None,
+            client: None,
         });
     };
     let creds = headers
@@ -298,11 +303,19 @@ pub async fn token(
         );
     }
     let t = format!("sim.{:032x}", fastrand::u128(..));
-    state
-        .tokens
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(t.clone(), (account, Instant::now() + state.cfg.token_ttl));
+    {
+        let mut tokens = state.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        let serial = tokens.len() as u64 + 1;
+        let expires = Instant::now() + state.cfg.token_ttl;
+        tokens.insert(
+            t.clone(),
+            Issued {
+                account,
+                expires,
+                serial,
+            },
+        );
+    }
     log(200);
     Json(TokenResponse {
         access_token: t,

@@ -86,17 +86,31 @@ pub struct RequestRecord {
     pub content_type: Option<String>,
     /// Status answered.
     pub status: u16,
+    /// Which access token the request carried: its serial number in the order this server
+    /// issued them (1 = the first). Each process fetches its own token, so tests can tell
+    /// two replicas' requests apart without the token itself being logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<u64>,
     /// Why a fault was injected (`429-burst`, `rate-limit`, `daily-limit`, `fail-before`,
     /// `fail-after`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
 }
 
+/// An access token this server issued: the account it stands for, until when, and its
+/// serial number (logged as a request's `client`).
+#[derive(Debug, Clone)]
+struct Issued {
+    account: String,
+    expires: Instant,
+    serial: u64,
+}
+
 /// Shared state of the server.
 pub struct AppState {
     cloud: SyncedCloud,
     cfg: ServeConfig,
-    tokens: Mutex<HashMap<String, (String, Instant)>>,
+    tokens: Mutex<HashMap<String, Issued>>,
     pager: paging::Pager,
     log: Mutex<Vec<RequestRecord>>,
     faults: Faults,
