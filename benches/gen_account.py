@@ -1,20 +1,22 @@
 #!/usr/bin/env python3
-"""gen_account.py DIR USERS CHANGED
-An account of USERS users that the manifests (DIR/m, 100 files under users/) already
-match, except CHANGED users whose department differs: the apply is CHANGED profile
-edits on a USERS-user account, so it observes, plans and saves the whole account but
-sends few requests. Seed: DIR/m/sim-seed.yaml (embedded simulator). 10% of the users
-are licensed; each is in one of 10 groups with a department and a cost centre."""
+"""gen_account.py DIR USERS CHANGED [NAME]
+An account of USERS users that the manifests (DIR/NAME, default DIR/m: 100 files under
+users/) already match, except CHANGED users whose department differs: the apply is
+CHANGED profile edits on a USERS-user account, so it observes, plans and saves the whole
+account but sends few requests. The seed (embedded simulator) is DIR/seed.yaml, outside
+the manifest folder as an admin keeps it; several NAMEs share it. 10% of the users are
+licensed; each is in one of 10 groups with a department and a cost centre."""
 import os, sys
 d, n, changed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-m = os.path.join(d, "m"); os.makedirs(os.path.join(m, "users"), exist_ok=True)
+m = os.path.join(d, sys.argv[4] if len(sys.argv) > 4 else "m")
+os.makedirs(os.path.join(m, "users"), exist_ok=True)
 groups = [f"team-{g:02d}" for g in range(10)]
 open(os.path.join(m, "account.yaml"), "w").write("""kind: Account
 name: big
 owner: owner@big.example
 provider:
   sim:
-    seed: sim-seed.yaml
+    seed: ../seed.yaml
 defaults:
   userType: basic
 customAttributes: [costCenter]
@@ -46,4 +48,4 @@ lines += [f"      - {{ name: {g} }}" for g in groups]
 lines += ["    users:", "      - { email: owner@big.example, role: owner, type: licensed, firstName: Olivia, lastName: Owner, groups: [team-00] }"]
 lines += [f"      - {{ email: {e}, type: {kind}, firstName: {fn}, lastName: {ln}, groups: [{g}], department: {dept}, customAttributes: {{ costCenter: \"{cc}\" }} }}"
           for e, kind, fn, ln, g, dept, cc in users]
-open(os.path.join(m, "sim-seed.yaml"), "w").write("\n".join(lines) + "\n")
+open(os.path.join(d, "seed.yaml"), "w").write("\n".join(lines) + "\n")

@@ -242,18 +242,45 @@ struct SavedAccountPlan {
     plan: Plan,
 }
 
-/// A stable digest of what was observed (the observation time left out).
-fn fingerprint(o: &Observed) -> String {
-    let mut o = o.clone();
-    o.observed_at = chrono::DateTime::<chrono::Utc>::MIN_UTC;
-    let text = serde_json::to_string(&o).unwrap_or_default();
-    // FNV-1a: stable across runs and platforms, unlike DefaultHasher's seed.
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in text.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
+/// A stable digest of what was observed (the observation time left out), streamed from
+/// the JSON encoder: no copy of the observation and no text of it is kept (issue 15).
+fn fingerprint(o: &mut Observed) -> String {
+    let at = std::mem::replace(&mut o.observed_at, chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    let mut h = Fnv1a::default();
+    let _ = serde_json::to_writer(&mut h, &*o);
+    o.observed_at = at;
+    format!("{:016x}-{}", h.hash, h.len)
+}
+
+/// FNV-1a over the bytes written: stable across runs and platforms, unlike
+/// `DefaultHasher`'s seed.
+struct Fnv1a {
+    hash: u64,
+    len: usize,
+}
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a {
+            hash: 0xcbf29ce484222325,
+            len: 0,
+        }
     }
-    format!("{h:016x}-{}", text.len())
+}
+
+impl std::io::Write for Fnv1a {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for b in buf {
+            self.hash ^= u64::from(*b);
+            self.hash = self.hash.wrapping_mul(0x100000001b3);
+        }
+        self.len += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 async fn plan_one(
@@ -337,7 +364,7 @@ async fn plan_cmd(
         plans: Vec::new(),
     };
     for desired in manifests.accounts.values() {
-        let (p, observed) = plan_one(desired, state, store.as_ref(), how, opts).await?;
+        let (p, mut observed) = plan_one(desired, state, store.as_ref(), how, opts).await?;
         if let (Some(t), PlanFormat::Text) = (how.at, how.format) {
             println!(
                 "Preview at {t} (account {}): nothing is saved, and this plan cannot be applied.\n",
@@ -347,10 +374,14 @@ async fn plan_cmd(
         print_plan(&p, how.format, how.color);
         any_changes |= !p.changes.is_empty();
         any_errors |= !p.errors.is_empty();
-        saved.plans.push(SavedAccountPlan {
-            fingerprint: fingerprint(&observed),
-            plan: p,
-        });
+        // Only a saved plan needs the fingerprint (issue 15: no work the command does not
+        // need).
+        if how.out.is_some() {
+            saved.plans.push(SavedAccountPlan {
+                fingerprint: fingerprint(&mut observed),
+                plan: p,
+            });
+        }
     }
     if let Some(out) = how.out {
         let text = serde_json::to_string_pretty(&saved)
@@ -475,7 +506,7 @@ async fn apply_account(
                 "the saved plan has nothing for account {name}"
             )));
         };
-        if sp.fingerprint != fingerprint(&prepared.observed) {
+        if sp.fingerprint != fingerprint(&mut prepared.observed) {
             return Err(Failure::msg(format!(
                 "account {name} changed since the plan was saved: nothing applied; run `roster plan` again"
             )));

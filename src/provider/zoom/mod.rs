@@ -22,6 +22,7 @@ use async_trait::async_trait;
 pub use http::Credentials;
 use http::Http;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use tokio::sync::Mutex;
 
 /// Resolves a secret reference (`{env}` or `{file}`); the value is never logged.
@@ -64,7 +65,7 @@ pub struct ZoomProvider {
     account_id: String,
     plan: AccountPlan,
     page_size: u32,
-    ids: Mutex<Ids>,
+    ids: Mutex<Arc<Ids>>,
 }
 
 impl ZoomProvider {
@@ -92,8 +93,14 @@ impl ZoomProvider {
                 AccountPlan::Pro
             },
             page_size,
-            ids: Mutex::new(Ids::default()),
+            ids: Mutex::new(Arc::default()),
         })
+    }
+
+    /// The ids known now, shared with the caller: a request holds a snapshot for its
+    /// length without copying the map (issue 15: it was copied, O(N), on every request).
+    async fn snapshot(&self) -> Arc<Ids> {
+        self.ids.lock().await.clone()
     }
 
     /// Attempts repeated so far (429s, 5xx, timeouts).
@@ -114,7 +121,7 @@ impl Provider for ZoomProvider {
         let (mut observed, ids) =
             refresh::refresh(&self.http, self.plan, self.page_size, progress).await?;
         observed.account_id = self.account_id.clone();
-        *self.ids.lock().await = ids;
+        *self.ids.lock().await = Arc::new(ids);
         Ok(observed)
     }
 
@@ -176,10 +183,12 @@ impl Provider for ZoomProvider {
     }
 
     async fn execute(&self, op: &Op) -> Result<(), ProviderError> {
-        let ids = self.ids.lock().await.clone();
+        let ids = self.snapshot().await;
         let learnt = ops::execute(&self.http, &ids, op).await?;
         if let Some((kind, name, id)) = learnt {
-            let mut ids = self.ids.lock().await;
+            let mut guard = self.ids.lock().await;
+            // Copy on write: requests in flight keep the snapshot they started with.
+            let ids = Arc::make_mut(&mut guard);
             let known = match kind {
                 ops::Learnt::Group => &mut ids.groups,
                 ops::Learnt::ChatGroup => &mut ids.chat_groups,
@@ -195,7 +204,7 @@ impl Provider for ZoomProvider {
     }
 
     async fn execute_batch(&self, batch: &[Op]) -> Vec<Result<(), ProviderError>> {
-        let ids = self.ids.lock().await.clone();
+        let ids = self.snapshot().await;
         ops::execute_batch(&self.http, &ids, batch).await
     }
 
@@ -207,7 +216,7 @@ impl Provider for ZoomProvider {
         &self,
         wanted: &[(Email, String)],
     ) -> Result<crate::provider::PersonalContactsRead, ProviderError> {
-        let ids = self.ids.lock().await.clone();
+        let ids = self.snapshot().await;
         let mut out: BTreeMap<Email, BTreeMap<String, Vec<crate::model::StoredContact>>> =
             BTreeMap::new();
         for (user, group) in wanted {
@@ -246,7 +255,7 @@ impl Provider for ZoomProvider {
         &self,
         emails: &[Email],
     ) -> Result<BTreeMap<Email, UserSpec>, ProviderError> {
-        let ids = self.ids.lock().await.clone();
+        let ids = self.snapshot().await;
         refresh::details(&self.http, &ids, emails).await
     }
 
