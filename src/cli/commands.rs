@@ -242,6 +242,14 @@ struct SavedAccountPlan {
     plan: Plan,
 }
 
+/// Ends the life of a large value without freeing it piece by piece: the command is
+/// about to exit, and the operating system takes the whole heap back at once. Freeing a
+/// 100k-user account node by node took 8-11% of `roster plan` (issue 15). Only plain data
+/// goes here, never what holds a connection or a file to close.
+fn at_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 /// A stable digest of what was observed (the observation time left out), streamed from
 /// the JSON encoder: no copy of the observation and no text of it is kept (issue 15).
 fn fingerprint(o: &mut Observed) -> String {
@@ -317,9 +325,11 @@ async fn plan_one(
                 ))
             })?
     };
+    provider.release_caches();
     let last = store.load_last_applied(&desired.account.name).await?;
     let now = preview_time(how.at, observed.observed_at)?;
     let mut p = plan::plan(desired, &observed, &last, now, opts);
+    at_exit(last);
     reconcile::annotate_manual(&mut p, provider.as_ref(), store, &desired.account.name).await?;
     Ok((p, observed))
 }
@@ -381,7 +391,10 @@ async fn plan_cmd(
                 fingerprint: fingerprint(&mut observed),
                 plan: p,
             });
+        } else {
+            at_exit(p);
         }
+        at_exit(observed);
     }
     if let Some(out) = how.out {
         let text = serde_json::to_string_pretty(&saved)
@@ -394,6 +407,7 @@ async fn plan_cmd(
             out.display()
         );
     }
+    at_exit(manifests);
     Ok(if any_errors {
         1
     } else if how.detailed && any_changes {

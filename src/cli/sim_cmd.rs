@@ -298,7 +298,7 @@ async fn serve(a: ServeArgs, file: CloudFile, state_dir: &Path) -> Result<(), Pr
             state_dir.display()
         ))),
     };
-    let (cloud, ()) = SyncedCloud::open(file, init, |_| ())?;
+    let (cloud, ()) = SyncedCloud::open(file, init, |_| ((), false))?;
     let listen = a.listen.clone();
     crate::provider::sim::serve::serve(&listen, cloud, serve_config(a)).await
 }

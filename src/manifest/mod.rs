@@ -162,14 +162,15 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
     collect_files(dir, &mut files, &mut out);
     files.sort();
     let mut texts = fields::Texts::new();
-    // Documents are read file by file so only one file's tree is held at a time. A
+    // Files are parsed a window at a time (`ReadAhead`), so only a few files' trees are
+    // held at once. A
     // document without `kind` is held back: it may be a simulator seed written before
     // seeds said `kind: SimulatorSeed`, which an Account names (`provider.sim.seed`); it
     // is reported once every Account has been seen.
     let mut seeds: Vec<std::path::PathBuf> = Vec::new();
     let mut kindless: Vec<(std::path::PathBuf, String, tree::Node)> = Vec::new();
     let mut raw = raw::Raw::default();
-    for path in &files {
+    for (path, read) in files.iter().zip(ReadAhead::new(&files)) {
         let rel = relative(path, dir);
         let mut sink = fields::Sink {
             file: &rel,
@@ -177,7 +178,7 @@ pub fn load_dir(dir: &Path) -> Result<Manifests, Diagnostics> {
             out: &mut out,
             texts: &mut texts,
         };
-        let Some(docs) = read_yaml(path, &mut sink) else {
+        let Some(docs) = take_yaml(read, &mut sink) else {
             continue;
         };
         let file = raw::FileCtx {
@@ -262,15 +263,24 @@ fn relative(path: &Path, dir: &Path) -> String {
 
 /// Reads and parses one YAML file, keeping its text for snippets; `None` (reported) when
 /// it cannot be read or parsed.
-fn read_yaml(path: &Path, sink: &mut fields::Sink<'_>) -> Option<Vec<tree::Node>> {
-    let text = match read_text(path) {
-        Ok(t) => t,
+/// One file read and parsed: its text and documents, or why not.
+type Read = std::io::Result<(String, Result<Vec<tree::Node>, tree::SyntaxError>)>;
+
+fn read_yaml(path: &Path) -> Read {
+    let text = read_text(path)?;
+    let parsed = tree::parse(&text);
+    Ok((text, parsed))
+}
+
+/// Records a file's text for snippets and its problems in `sink`; its documents.
+fn take_yaml(read: Read, sink: &mut fields::Sink<'_>) -> Option<Vec<tree::Node>> {
+    let (text, parsed) = match read {
+        Ok(r) => r,
         Err(e) => {
             sink.whole_file(format!("cannot read the file: {e}"));
             return None;
         }
     };
-    let parsed = tree::parse(&text);
     sink.texts.insert(sink.file.to_string(), text);
     match parsed {
         Ok(docs) => Some(docs),
@@ -278,6 +288,50 @@ fn read_yaml(path: &Path, sink: &mut fields::Sink<'_>) -> Option<Vec<tree::Node>
             sink.format(e.pos, format!("YAML syntax error: {}", e.message));
             None
         }
+    }
+}
+
+/// The files read and parsed ahead, in order, a window at a time on every core: parsing
+/// is most of loading (issue 15), files are independent, and a window bounds how many
+/// files' trees are held at once.
+struct ReadAhead<'a> {
+    files: &'a [std::path::PathBuf],
+    window: usize,
+    ready: std::collections::VecDeque<Read>,
+}
+
+impl<'a> ReadAhead<'a> {
+    fn new(files: &'a [std::path::PathBuf]) -> ReadAhead<'a> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        ReadAhead {
+            files,
+            window: 2 * cores.min(8),
+            ready: std::collections::VecDeque::new(),
+        }
+    }
+
+    fn fill(&mut self) {
+        let n = self.window.min(self.files.len());
+        let (now, later) = self.files.split_at(n);
+        self.files = later;
+        self.ready = std::thread::scope(|s| {
+            let parsing: Vec<_> = now.iter().map(|p| s.spawn(|| read_yaml(p))).collect();
+            parsing
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+    }
+}
+
+impl Iterator for ReadAhead<'_> {
+    type Item = Read;
+
+    fn next(&mut self) -> Option<Read> {
+        if self.ready.is_empty() {
+            self.fill();
+        }
+        self.ready.pop_front()
     }
 }
 

@@ -139,6 +139,12 @@ pub trait Provider: Send + Sync {
         out
     }
 
+    /// Lets go of what the provider keeps in memory only to answer reads (the simulator's
+    /// copy of its cloud). `roster plan` calls it once the account is observed, so that
+    /// copy is not alive beside the plan (issue 15: peak memory); a later read fetches
+    /// it again.
+    fn release_caches(&self) {}
+
     /// Portal steps when this provider has no API for `op` (a manual change); `None` when
     /// it executes `op` itself.
     fn manual_steps(&self, _op: &Op) -> Option<Vec<String>> {

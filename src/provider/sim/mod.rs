@@ -93,12 +93,13 @@ impl SimProvider {
             None => Ok(Cloud::new(chrono::Utc::now())),
         };
         let (cloud, account_owner) = SyncedCloud::open(CloudFile::new(state_dir), init, |cloud| {
-            if cloud.account_index(account_id).is_none() {
+            let added = cloud.account_index(account_id).is_none();
+            if added {
                 cloud.accounts.push(empty_account(account_id, owner));
                 cloud.normalize();
             }
             let i = cloud.account_index(account_id).unwrap_or_default();
-            cloud.accounts[i].owner.clone()
+            (cloud.accounts[i].owner.clone(), added)
         })?;
         Ok(SimProvider {
             cloud,
@@ -141,6 +142,10 @@ fn empty_account(id: &str, owner: &Email) -> SimAccount {
 
 #[async_trait]
 impl Provider for SimProvider {
+    fn release_caches(&self) {
+        self.cloud.evict();
+    }
+
     async fn refresh(&self) -> Result<Observed, ProviderError> {
         // Read the file as it is now: people may have acted through `roster sim` since.
         let (observed, calls) = self
