@@ -318,7 +318,10 @@ impl<'a> ReadAhead<'a> {
             let parsing: Vec<_> = now.iter().map(|p| s.spawn(|| read_yaml(p))).collect();
             parsing
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         });
     }

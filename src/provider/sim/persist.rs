@@ -243,7 +243,13 @@ impl SyncedCloud {
                     file.seen_now()?
                 }
             };
-            Ok::<_, E>((Copy { cloud, seen: Some(seen) }, out))
+            Ok::<_, E>((
+                Copy {
+                    cloud,
+                    seen: Some(seen),
+                },
+                out,
+            ))
         })?;
         let copy = Mutex::new(copy);
         Ok((SyncedCloud { file, copy }, out))
@@ -378,7 +384,9 @@ mod tests {
         let file = saved(dir.path());
         let ino = || {
             use std::os::unix::fs::MetadataExt as _;
-            std::fs::metadata(dir.path().join(STATE_FILE)).expect("stat").ino()
+            std::fs::metadata(dir.path().join(STATE_FILE))
+                .expect("stat")
+                .ino()
         };
         let before = ino();
         let (copy, ()) =

@@ -67,6 +67,8 @@ fn describe(req: &Request, body: &[u8]) -> RequestRecord {
         status: 0,
         fault: None,
         client: None,
+        label: None,
+        at_ms: 0,
     }
 }
 
@@ -79,6 +81,7 @@ pub async fn front_door(State(state): State<Shared>, req: Request, next: Next) -
     };
     let mut req = Request::from_parts(parts, Body::from(bytes.clone()));
     let mut rec = describe(&req, &bytes);
+    rec.at_ms = state.started.elapsed().as_millis() as u64;
     if !state.cfg.latency.is_zero() {
         tokio::time::sleep(state.cfg.latency).await;
     }
@@ -98,6 +101,7 @@ pub async fn front_door(State(state): State<Shared>, req: Request, next: Next) -
         return super::no_account(&account).into_response();
     }
     let label = Label::of(req.method(), rec.route.as_deref().unwrap_or(&rec.path));
+    rec.label = Some(label.as_str());
     let verdict = limit(&state, &account, label, &rec);
     let clock = state.read(|c| c.clock);
     if let Some(reason) = verdict.fault {
@@ -205,6 +209,8 @@ pub async fn unknown_endpoint(State(state): State<Shared>, method: Method, uri: 
         status: 400,
         fault: None,
         client: None,
+        label: None,
+        at_ms: state.started.elapsed().as_millis() as u64,
     });
     ApiError(
         400,
@@ -268,6 +274,8 @@ pub async fn token(
             status,
             fault: None,
             client: None,
+            label: None,
+            at_ms: state.started.elapsed().as_millis() as u64,
         });
     };
     let creds = headers

@@ -91,6 +91,13 @@ pub struct RequestRecord {
     /// two replicas' requests apart without the token itself being logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<u64>,
+    /// The Zoom rate-limit label the request counted against (`Light`, `Medium`,
+    /// `Heavy`), once its token was accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'static str>,
+    /// When the request arrived, in milliseconds since the server started: benchmarks
+    /// compute requests per second per label from it.
+    pub at_ms: u64,
     /// Why a fault was injected (`429-burst`, `rate-limit`, `daily-limit`, `fail-before`,
     /// `fail-after`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +121,8 @@ pub struct AppState {
     pager: paging::Pager,
     log: Mutex<Vec<RequestRecord>>,
     faults: Faults,
+    /// When the server started (`RequestRecord::at_ms`).
+    started: Instant,
 }
 
 type Shared = Arc<AppState>;
@@ -253,6 +262,7 @@ pub fn router(cloud: SyncedCloud, cfg: ServeConfig) -> (axum::Router, Shared) {
         cfg,
         tokens: Mutex::new(HashMap::new()),
         log: Mutex::new(Vec::new()),
+        started: Instant::now(),
     });
     let api = users::routes()
         .merge(groups::routes())
