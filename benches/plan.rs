@@ -114,6 +114,7 @@ fn observed_from(d: &Desired, changed_every: Option<usize>) -> Observed {
         personal_contacts: BTreeMap::new(),
         personal_contacts_refused: None,
         integrations: None,
+        calendly: None,
     }
 }
 

@@ -85,7 +85,10 @@ fn what_it_sets(op: &Op) -> Sets<'_> {
         | Op::RemoveExternalContact { .. }
         | Op::ReplacePersonalContacts { .. }
         | Op::ReplacePersonalContactsByHand { .. }
-        | Op::ConnectIntegration { .. } => Sets::Entry,
+        | Op::ConnectIntegration { .. }
+        | Op::ConnectCalendly { .. }
+        | Op::ReconnectCalendly { .. }
+        | Op::SetCalendlyOptions { .. } => Sets::Entry,
     }
 }
 
@@ -210,6 +213,9 @@ fn restore_target(out: &mut LastApplied, previous: &LastApplied, target: &Object
         ObjectRef::Integration(user) => {
             restore(&mut out.integrations, &previous.integrations, user)
         }
+        // The connection is not recorded in LastApplied: the observation (or, on real
+        // Calendly, the record of confirmed manual changes) says how it stands (C2).
+        ObjectRef::Calendly(_) => {}
     }
 }
 

@@ -1,8 +1,9 @@
 //! `roster sim …`: act as the people on the other side of the simulated cloud (the
 //! invited user, a user editing their profile, time passing) and look at it.
 
-use crate::model::{Email, IntegrationService};
+use crate::model::{CalendlyRole, Email, IntegrationService};
 use crate::provider::ProviderError;
+use crate::provider::sim::calendly::CalendlyAct;
 use crate::provider::sim::integration;
 use crate::provider::sim::{CloudFile, SyncedCloud, cloud::Cloud, oob, read_seed};
 use std::path::{Path, PathBuf};
@@ -162,6 +163,33 @@ pub enum SimCommand {
         /// The user's email.
         email: String,
     },
+    /// Act as the Calendly people of the account's Calendly organization (C1–C7): connect
+    /// or drop a personal Zoom account, change a member's role, disconnect the
+    /// organization's Zoom connection, change whose token roster holds. With no option,
+    /// print the organization (members, connection, connected users) as JSON.
+    Calendly(CalendlyArgs),
+}
+
+/// `roster sim calendly ACCOUNT [options]`: one act per option, in the order below.
+#[derive(Debug, clap::Args)]
+pub struct CalendlyArgs {
+    /// The Zoom account id the Calendly organization connects to.
+    pub account: String,
+    /// A member connects a personal Zoom account (C4: it wins over the organization's).
+    #[arg(long, value_name = "EMAIL")]
+    pub connect_personal: Vec<String>,
+    /// A member drops their personal Zoom account (C4: the organization's takes over).
+    #[arg(long, value_name = "EMAIL")]
+    pub drop_personal: Vec<String>,
+    /// An owner sets a member's role (`owner`, `admin`, `user`); a new email joins (C1).
+    #[arg(long, value_name = "EMAIL=ROLE")]
+    pub role: Vec<String>,
+    /// An owner or admin clicks Disconnect on the Zoom integration page (C7).
+    #[arg(long)]
+    pub disconnect: bool,
+    /// roster's Calendly token now belongs to this member (C1).
+    #[arg(long, value_name = "EMAIL")]
+    pub token: Option<String>,
 }
 
 /// `roster sim serve` options.
@@ -495,9 +523,63 @@ pub async fn run(cmd: SimCommand, state_dir: &Path) -> Result<(), ProviderError>
             let user = email(&raw)?;
             change(&mut |cloud| revoke_integration(cloud, &raw, &user))?
         }
+        SimCommand::Calendly(a) => {
+            let acts = calendly_acts(&a)?;
+            let account = a.account.clone();
+            change(&mut |cloud| calendly(cloud, &account, &acts))?
+        }
     };
     println!("{said}");
     Ok(())
+}
+
+fn calendly_acts(a: &CalendlyArgs) -> Result<Vec<CalendlyAct>, ProviderError> {
+    let mut acts = Vec::new();
+    for raw in &a.connect_personal {
+        acts.push(CalendlyAct::Personal(email(raw)?, true));
+    }
+    for raw in &a.drop_personal {
+        acts.push(CalendlyAct::Personal(email(raw)?, false));
+    }
+    for kv in &a.role {
+        let (e, r) = kv
+            .split_once('=')
+            .ok_or_else(|| ProviderError::Config(format!("--role {kv}: expected EMAIL=ROLE")))?;
+        let role = CalendlyRole::parse(r).ok_or_else(|| {
+            ProviderError::Config(format!("--role {kv}: {r} is not owner, admin or user"))
+        })?;
+        acts.push(CalendlyAct::Role(email(e)?, role));
+    }
+    if a.disconnect {
+        acts.push(CalendlyAct::Disconnect);
+    }
+    if let Some(raw) = &a.token {
+        acts.push(CalendlyAct::Token(email(raw)?));
+    }
+    Ok(acts)
+}
+
+/// Applies the acts (all or nothing), or prints the organization when there are none.
+fn calendly(
+    cloud: &mut Cloud,
+    account: &str,
+    acts: &[CalendlyAct],
+) -> Result<String, ProviderError> {
+    let ai = cloud
+        .account_index(account)
+        .ok_or_else(|| ProviderError::Config(format!("the simulator has no account {account}")))?;
+    if acts.is_empty() {
+        let seen = crate::provider::sim::calendly::observe(&cloud.accounts[ai]);
+        return serde_json::to_string_pretty(&seen)
+            .map_err(|e| ProviderError::State(e.to_string()));
+    }
+    let mut next = cloud.clone();
+    let mut said = Vec::new();
+    for act in acts {
+        said.push(crate::provider::sim::calendly::act(&mut next, ai, act)?);
+    }
+    *cloud = next;
+    Ok(said.join("\n"))
 }
 
 fn revoke_integration(cloud: &mut Cloud, raw: &str, user: &Email) -> Result<String, ProviderError> {

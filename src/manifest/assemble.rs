@@ -99,6 +99,7 @@ pub fn assemble(raw: Raw, out: &mut Vec<Diagnostic>) -> BTreeMap<String, Desired
     add_organizations(&mut accounts, raw.organizations, out);
     add_contacts(&mut accounts, raw.external, raw.personal, out);
     add_integrations(&mut accounts, raw.integrations, out);
+    add_calendly(&mut accounts, raw.calendly, out);
     for (account, r) in raw.refs {
         if let Some(name) = accounts.resolve(&account, &r.source, r.kind, &mut Vec::new()) {
             refs.push((name, r));
@@ -159,6 +160,7 @@ fn empty_desired(spec: AccountSpec) -> Desired {
         external_contacts: BTreeMap::new(),
         personal_contacts: BTreeMap::new(),
         integrations: BTreeMap::new(),
+        calendly: None,
     }
 }
 
@@ -302,6 +304,34 @@ fn add_integrations(
             continue;
         }
         d.integrations.insert(value.user.clone(), value);
+    }
+}
+
+/// One Calendly connection per account: the organization connects to one Zoom account.
+fn add_calendly(
+    accounts: &mut Accounts,
+    connections: Vec<Owned<crate::model::DesiredCalendly>>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for Owned {
+        account,
+        value,
+        kind,
+    } in connections
+    {
+        let Some(name) = accounts.resolve(&account, &value.source, kind, out) else {
+            continue;
+        };
+        let d = accounts.get(&name);
+        if let Some(first) = &d.calendly {
+            let msg = format!(
+                "a second CalendlyConnection for this account; the first is at {} (one Calendly organization connects to one Zoom account)",
+                first.source
+            );
+            diag(out, &value.source, kind, Rule::C1, msg);
+            continue;
+        }
+        d.calendly = Some(value);
     }
 }
 

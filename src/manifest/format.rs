@@ -424,15 +424,24 @@ const INTEGRATION_DOC: &[FieldDef] = &[
     ruled("credentials", Shape::Map(INTEGRATION_CREDENTIALS), Rule::K4),
 ];
 
+/// `credentials` of a CalendlyConnection: the Calendly token roster reads with (C1).
+pub const CALENDLY_CREDENTIALS: &[FieldDef] = &[ruled("token", Shape::Secret, Rule::C1)];
+
 const CALENDLY_DOC: &[FieldDef] = &[
     KIND,
     ACCOUNT,
-    field("organization", Shape::Text),
-    ruled("zoomAdmin", Shape::Email, Rule::C2),
+    required("organization", Shape::Text),
+    FieldDef {
+        name: "zoomAdmin",
+        shape: Shape::Email,
+        required: true,
+        rule: Some(Rule::C2),
+    },
     ruled("fallbackAdmins", Shape::Emails, Rule::C2),
     ruled("meetingSummary", Shape::Bool, Rule::C5),
     ruled("allowUserDisconnect", Shape::Bool, Rule::C5),
-    field("credentials", Shape::Attributes),
+    field("apiUrl", Shape::Text),
+    ruled("credentials", Shape::Map(CALENDLY_CREDENTIALS), Rule::C1),
 ];
 
 /// Every kind, in the order messages list them.
@@ -518,7 +527,7 @@ pub const KINDS: &[KindDef] = &[
         kind: Kind::CalendlyConnection,
         name: "CalendlyConnection",
         summary: "the Calendly connection (C1-C7)",
-        support: Support::Later,
+        support: Support::Read,
         fields: CALENDLY_DOC,
     },
     KindDef {

@@ -110,7 +110,8 @@ fn read_kind(kind: Kind, doc: &Node, file: &FileCtx<'_>, sink: &mut Sink<'_>, ra
         Kind::CalendarContactIntegration => {
             super::integration::read_integration(doc, file, sink, raw)
         }
-        Kind::CalendlyConnection | Kind::SimulatorSeed => {}
+        Kind::CalendlyConnection => super::calendly::read_calendly(doc, file, sink, raw),
+        Kind::SimulatorSeed => {}
     }
 }
 

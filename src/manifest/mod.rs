@@ -139,6 +139,7 @@ pub struct Manifests {
 
 mod account;
 mod assemble;
+mod calendly;
 pub mod contacts;
 pub mod csv_import;
 pub mod fields;

@@ -149,6 +149,8 @@ pub struct Raw {
     pub personal: Vec<Owned<DesiredContactGroup>>,
     /// Calendar and contact integrations (K4).
     pub integrations: Vec<Owned<crate::model::DesiredIntegration>>,
+    /// Calendly connections (at most one per account).
+    pub calendly: Vec<Owned<crate::model::DesiredCalendly>>,
 }
 
 /// Where the file is: its path relative to the manifest folder (for messages) and its

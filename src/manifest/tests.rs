@@ -124,14 +124,51 @@ fn u8_resend_after_must_come_before_expiry() {
 }
 
 #[test]
-fn later_kinds_are_named_not_silently_ignored() {
+fn c2_a_calendly_connection_is_read_with_its_fallbacks_options_and_token() {
+    let d = dir(&[
+        ("account.yaml", ACCOUNT),
+        (
+            "users.yaml",
+            "kind: Users\nitems:\n  - { email: it@acme.com, role: admin }\n  - { email: ops@acme.com, role: admin }\n",
+        ),
+        (
+            "calendly.yaml",
+            "kind: CalendlyConnection\norganization: acme\nzoomAdmin: IT@acme.com\nfallbackAdmins: [ops@acme.com]\nmeetingSummary: true\ncredentials:\n  token: { env: CALENDLY_TOKEN }\n",
+        ),
+    ]);
+    let m = load_dir(d.path()).expect("valid");
+    let c = m.accounts["acme"].calendly.as_ref().expect("declared");
+    assert_eq!(c.organization, "acme");
+    assert_eq!(c.zoom_admin, e("it@acme.com"));
+    assert_eq!(c.fallback_admins, vec![e("ops@acme.com")]);
+    assert_eq!(
+        (c.meeting_summary, c.allow_user_disconnect),
+        (Some(true), None)
+    );
+    assert_eq!(c.token, Some(SecretRef::Env("CALENDLY_TOKEN".into())));
+    assert_eq!(c.zoom_admin_source.to_string(), "calendly.yaml:3:12");
+}
+
+#[test]
+fn c2_bad_calendly_connections_are_reported_with_their_location() {
     let errs = errors(&[
         ("account.yaml", ACCOUNT),
-        ("org.yaml", "kind: CalendlyConnection\norganization: acme\n"),
+        (
+            "users.yaml",
+            "kind: User\nemail: it@acme.com\nrole: admin\n",
+        ),
+        (
+            "calendly.yaml",
+            "kind: CalendlyConnection\norganization: acme\nfallbackAdmins: [it@acme.com, it@acme.com, nobody@acme.com]\ncredentials: { token: abc }\n---\nkind: CalendlyConnection\norganization: acme\nzoomAdmin: it@acme.com\n---\nkind: CalendlyConnection\norganization: other\nzoomAdmin: it@acme.com\n",
+        ),
     ]);
+    let has = |what: &str, at: &str| errs.iter().any(|e| e.contains(what) && e.contains(at));
+    assert!(has("needs `zoomAdmin`", "calendly.yaml:1:1"), "{errs:?}");
+    assert!(has("listed twice", "calendly.yaml:3:31"), "{errs:?}");
+    assert!(has("nobody@acme.com", "calendly.yaml:3:"), "{errs:?}");
+    assert!(has("secret `token`", "calendly.yaml:4:"), "{errs:?}");
     assert!(
-        errs.iter()
-            .any(|e| e.contains("org.yaml:1:7") && e.contains("not supported by this version")),
+        has("a second CalendlyConnection", "calendly.yaml:"),
         "{errs:?}"
     );
 }

@@ -318,6 +318,8 @@ pub struct Desired {
     pub personal_contacts: BTreeMap<Email, BTreeMap<String, super::DesiredContactGroup>>,
     /// Calendar and contact integrations per user (K4; one service per user).
     pub integrations: BTreeMap<Email, super::DesiredIntegration>,
+    /// Calendly's organization-wide Zoom connection (C1–C7), if declared.
+    pub calendly: Option<super::DesiredCalendly>,
 }
 
 /// The account's plan tier, as far as U1 and rate limits care.
@@ -428,6 +430,10 @@ pub struct Observed {
     /// (Zoom has no API for them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrations: Option<super::IntegrationObservation>,
+    /// The Calendly organization linked to the account (C1–C7); `None` when no connection
+    /// is declared or the provider reads no Calendly organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendly: Option<super::CalendlyObservation>,
 }
 
 /// What roster itself last set, per object and field: the third side of the diff.

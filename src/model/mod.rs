@@ -5,6 +5,7 @@
 //! observation (`provider`) both produce these types, and `plan` compares them.
 
 mod account;
+mod calendly;
 mod contacts;
 mod email;
 mod integration;
@@ -15,6 +16,7 @@ mod rules;
 mod user;
 
 pub use account::*;
+pub use calendly::*;
 pub use contacts::*;
 pub use email::*;
 pub use integration::*;

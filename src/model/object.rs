@@ -51,6 +51,8 @@ pub enum ObjectRef {
     },
     /// A user's calendar and contact integration (K4): one per user.
     Integration(Email),
+    /// Calendly's organization-wide Zoom connection, by organization name (C1–C7).
+    Calendly(String),
 }
 
 /// The kind of an [`ObjectRef`], with its text prefix.
@@ -76,6 +78,8 @@ pub enum ObjectKind {
     PersonalContacts,
     /// `integration/USER`.
     Integration,
+    /// `calendly/ORGANIZATION`.
+    Calendly,
 }
 
 impl ObjectKind {
@@ -91,6 +95,7 @@ impl ObjectKind {
             ObjectKind::ExternalContact => "contact",
             ObjectKind::PersonalContacts => "contacts",
             ObjectKind::Integration => "integration",
+            ObjectKind::Calendly => "calendly",
         }
     }
 }
@@ -109,6 +114,7 @@ impl ObjectRef {
             ObjectRef::ExternalContact { .. } => ObjectKind::ExternalContact,
             ObjectRef::PersonalContacts { .. } => ObjectKind::PersonalContacts,
             ObjectRef::Integration(_) => ObjectKind::Integration,
+            ObjectRef::Calendly(_) => ObjectKind::Calendly,
         }
     }
 
@@ -125,7 +131,8 @@ impl ObjectRef {
             | ObjectRef::ChatGroup(_)
             | ObjectRef::Role(_)
             | ObjectRef::Organization(_)
-            | ObjectRef::OrgMember { .. } => None,
+            | ObjectRef::OrgMember { .. }
+            | ObjectRef::Calendly(_) => None,
         }
     }
 }
@@ -146,6 +153,7 @@ impl fmt::Display for ObjectRef {
             ObjectRef::ExternalContact { user, contact } => write!(f, "contact/{user}/{contact}"),
             ObjectRef::PersonalContacts { user, group } => write!(f, "contacts/{user}/{group}"),
             ObjectRef::Integration(user) => write!(f, "integration/{user}"),
+            ObjectRef::Calendly(org) => write!(f, "calendly/{org}"),
         }
     }
 }
@@ -224,6 +232,7 @@ impl FromStr for ObjectRef {
                 })
             }
             "integration" => Ok(ObjectRef::Integration(email(text, rest)?)),
+            "calendly" => Ok(ObjectRef::Calendly(name(text, rest)?)),
             other => Err(KeyError::object(text, format!("unknown kind `{other}`"))),
         }
     }
@@ -383,6 +392,7 @@ mod tests {
                 group: "Clients / EU".into(),
             },
             ObjectRef::Integration(e("a@x.com")),
+            ObjectRef::Calendly("acme".into()),
         ]
     }
 
@@ -451,6 +461,7 @@ mod tests {
             "contacts/a@x.com/",
             "integration/",
             "integration/nobody",
+            "calendly/",
         ] {
             assert!(bad.parse::<ObjectRef>().is_err(), "{bad}");
         }

@@ -45,6 +45,9 @@ pub enum Action {
     ReplacePersonalContacts,
     ReplacePersonalContactsByHand,
     ConnectIntegration,
+    ConnectCalendly,
+    ReconnectCalendly,
+    SetCalendlyOptions,
 }
 
 /// The terraform-like sign of an action in the text plan.
@@ -99,6 +102,9 @@ impl Action {
             Action::ReplacePersonalContacts => "replace_personal_contacts",
             Action::ReplacePersonalContactsByHand => "replace_personal_contacts_by_hand",
             Action::ConnectIntegration => "connect_integration",
+            Action::ConnectCalendly => "connect_calendly",
+            Action::ReconnectCalendly => "reconnect_calendly",
+            Action::SetCalendlyOptions => "set_calendly_options",
         }
     }
 
@@ -114,7 +120,8 @@ impl Action {
             | Action::InviteAccount
             | Action::RequestLink
             | Action::RequestExternalContact
-            | Action::ConnectIntegration => Sign::Add,
+            | Action::ConnectIntegration
+            | Action::ConnectCalendly => Sign::Add,
             Action::ResendInvitation | Action::ResendAccountInvitation => Sign::Resend,
             Action::CancelInvitation
             | Action::DisassociateUser
@@ -137,7 +144,9 @@ impl Action {
             | Action::ActivateUser
             | Action::UpdateRole
             | Action::ReplacePersonalContacts
-            | Action::ReplacePersonalContactsByHand => Sign::Change,
+            | Action::ReplacePersonalContactsByHand
+            | Action::ReconnectCalendly
+            | Action::SetCalendlyOptions => Sign::Change,
         }
     }
 
@@ -420,6 +429,38 @@ pub enum Op {
         /// Contact integration on.
         contacts: bool,
     },
+    /// Start Calendly's organization-wide Zoom connection as a Calendly owner or admin and
+    /// complete it as the Zoom admin `zoom_admin` (C1). No API exists for it: a manual
+    /// change on real Calendly, done by the simulator.
+    ConnectCalendly {
+        /// The Calendly organization.
+        organization: String,
+        /// The Zoom admin who completes it.
+        zoom_admin: Email,
+        /// C5 meeting summaries.
+        meeting_summary: bool,
+        /// C5 users may disconnect.
+        allow_user_disconnect: bool,
+    },
+    /// Redo the connection through another Zoom admin (C2), before the one that completed
+    /// it loses the role, or after the connection broke.
+    ReconnectCalendly {
+        /// The Calendly organization.
+        organization: String,
+        /// The Zoom admin who completes it now.
+        zoom_admin: Email,
+        /// The Zoom user it went through until now.
+        previous: Email,
+    },
+    /// Change the connection's C5 options on Calendly's Zoom integration page.
+    SetCalendlyOptions {
+        /// The Calendly organization.
+        organization: String,
+        /// Meeting summaries on for every meeting.
+        meeting_summary: bool,
+        /// Users may disconnect the integration.
+        allow_user_disconnect: bool,
+    },
 }
 
 impl std::fmt::Display for Action {
@@ -476,6 +517,9 @@ impl Op {
             Op::ReplacePersonalContacts { .. } => Action::ReplacePersonalContacts,
             Op::ReplacePersonalContactsByHand { .. } => Action::ReplacePersonalContactsByHand,
             Op::ConnectIntegration { .. } => Action::ConnectIntegration,
+            Op::ConnectCalendly { .. } => Action::ConnectCalendly,
+            Op::ReconnectCalendly { .. } => Action::ReconnectCalendly,
+            Op::SetCalendlyOptions { .. } => Action::SetCalendlyOptions,
         }
     }
 }
@@ -531,7 +575,10 @@ impl Op {
             | Op::RemoveExternalContact { .. }
             | Op::ReplacePersonalContacts { .. }
             | Op::ReplacePersonalContactsByHand { .. }
-            | Op::ConnectIntegration { .. } => None,
+            | Op::ConnectIntegration { .. }
+            | Op::ConnectCalendly { .. }
+            | Op::ReconnectCalendly { .. }
+            | Op::SetCalendlyOptions { .. } => None,
         }
     }
 }
@@ -548,6 +595,7 @@ mod tests {
             "replace_personal_contacts_by_hand",
             "replace_personal_contacts",
             "connect_integration",
+            "reconnect_calendly",
             "delete_organization",
         ] {
             assert_eq!(Action::parse(name).map(Action::as_str), Some(name));

@@ -12,6 +12,10 @@ use std::collections::BTreeMap;
 pub(crate) enum Phase {
     /// Roles, groups and chat groups that users will need.
     Containers,
+    /// Promotions of the admin a Calendly reconnection goes through (C2).
+    Promote,
+    /// Calendly reconnections, before any demotion or removal could break the connection (C2).
+    Reconnect,
     /// Changes that free seats: downgrades, add-on removals, demotions before removal.
     Free,
     /// Users leaving the account.
@@ -20,6 +24,8 @@ pub(crate) enum Phase {
     Add,
     /// Upgrades and edits of users in place.
     Edit,
+    /// Calendly's organization connection and its options, once the admins are in place (C1, C5).
+    Connect,
     /// Groups, chat groups and roles no longer declared.
     Cleanup,
 }

@@ -121,6 +121,7 @@ mod tests {
             external_contacts: Default::default(),
             personal_contacts: Default::default(),
             integrations: Default::default(),
+            calendly: None,
         }
     }
 
@@ -160,6 +161,7 @@ mod tests {
             personal_contacts: Default::default(),
             personal_contacts_refused: None,
             integrations: Default::default(),
+            calendly: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! [`Plan`]. It never reads a clock or does I/O: `now` is an argument (usually the
 //! provider's `observed_at`, so the simulator's clock drives U8 expiry).
 
+mod calendly;
 mod change;
 mod contacts;
 mod context;
@@ -85,6 +86,7 @@ pub fn plan(
     pools.finish(&mut cx);
     contacts::plan_contacts(&mut cx);
     integrations::plan_integrations(&mut cx);
+    calendly::plan_calendly(&mut cx);
     users::check_u1(&mut cx);
     users::check_u11(&mut cx);
     users::check_min_admins(&mut cx);

@@ -58,6 +58,7 @@ fn desired(users: Vec<DesiredUser>) -> Desired {
         external_contacts: BTreeMap::new(),
         personal_contacts: BTreeMap::new(),
         integrations: BTreeMap::new(),
+        calendly: None,
     };
     let mut owner = du("owner@acme.com", |s| {
         s.role = Some(RoleName::Owner);
@@ -141,6 +142,7 @@ fn observed(users: Vec<ObservedUser>) -> Observed {
         personal_contacts: BTreeMap::new(),
         personal_contacts_refused: None,
         integrations: None,
+        calendly: None,
     };
     let owner = ou("owner@acme.com", ObservedStatus::Active, |s| {
         s.role = Some(RoleName::Owner);
@@ -830,4 +832,5 @@ fn issue10_item6_u13_a_deactivated_user_is_activated_before_it_is_deleted() {
     assert_eq!(activate.rule, Some(Rule::U13));
 }
 
+mod calendly;
 mod integrations;

@@ -112,6 +112,10 @@ fn fold_organization(observed: &mut Observed, manual: &[ManualChange]) {
             Op::RemoveExternalContact { .. } => {}
             // Folded into the integrations, above.
             Op::ConnectIntegration { .. } => {}
+            // Folded into the Calendly organization, in `fold_calendly`.
+            Op::ConnectCalendly { .. }
+            | Op::ReconnectCalendly { .. }
+            | Op::SetCalendlyOptions { .. } => {}
             // Zoom has an API for these: they are never manual changes.
             Op::CreateUser { .. }
             | Op::ResendInvitation { .. }
@@ -205,6 +209,7 @@ mod tests {
             personal_contacts: Default::default(),
             personal_contacts_refused: None,
             integrations: None,
+            calendly: None,
         }
     }
 

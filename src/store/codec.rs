@@ -139,7 +139,7 @@ pub fn decode(rows: impl IntoIterator<Item = Row>) -> Result<LastApplied, StoreE
             ObjectRef::Integration(user) => {
                 last.integrations.insert(user.clone(), value(&r)?);
             }
-            ObjectRef::Account | ObjectRef::OrgMember { .. } => {
+            ObjectRef::Account | ObjectRef::OrgMember { .. } | ObjectRef::Calendly(_) => {
                 return Err(bad(
                     &r.object,
                     &r.field,

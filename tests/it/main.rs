@@ -4,6 +4,7 @@
 mod apply;
 mod architecture;
 mod audit;
+mod calendly;
 mod cli_docs;
 mod contract;
 mod crash;

@@ -133,7 +133,7 @@ pub(crate) fn check_u11(cx: &mut Ctx<'_>) {
 }
 
 /// What an operation does to the count of active admins.
-enum AdminEffect<'a> {
+pub(crate) enum AdminEffect<'a> {
     /// The user's role becomes admin-level (`true`) or not.
     Role(&'a Email, bool),
     /// The user stops being an active user.
@@ -143,7 +143,7 @@ enum AdminEffect<'a> {
 }
 
 /// Every operation, named: a new one must say whether it changes who is an admin.
-fn admin_effect(op: &Op) -> AdminEffect<'_> {
+pub(crate) fn admin_effect(op: &Op) -> AdminEffect<'_> {
     match op {
         Op::ChangeRole { email, to } => AdminEffect::Role(email, to.is_admin_level()),
         Op::DeactivateUser { email }
@@ -176,6 +176,9 @@ fn admin_effect(op: &Op) -> AdminEffect<'_> {
         | Op::RequestExternalContact { .. }
         | Op::RemoveExternalContact { .. }
         | Op::ConnectIntegration { .. }
+        | Op::ConnectCalendly { .. }
+        | Op::ReconnectCalendly { .. }
+        | Op::SetCalendlyOptions { .. }
         | Op::ReplacePersonalContacts { .. }
         | Op::ReplacePersonalContactsByHand { .. } => AdminEffect::None,
     }

@@ -14,7 +14,9 @@ mod profile;
 mod removal;
 mod roles;
 
-pub(crate) use checks::{check_max_removals, check_min_admins, check_u1, check_u11};
+pub(crate) use checks::{
+    AdminEffect, admin_effect, check_max_removals, check_min_admins, check_u1, check_u11,
+};
 use joining::{add_user, inactive_user, pending_user};
 use removal::deactivate;
 pub(crate) use removal::remove_user;

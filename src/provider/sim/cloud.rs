@@ -119,6 +119,36 @@ pub struct SimAccount {
     /// The account's default integration service and its lock (K4).
     #[serde(default)]
     pub integration_defaults: crate::model::IntegrationDefaults,
+    /// The Calendly organization whose Zoom connection goes to this account (C1–C7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendly: Option<SimCalendly>,
+}
+
+/// A Calendly organization linked to a simulated Zoom account (seed 003).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimCalendly {
+    /// The organization's name.
+    pub organization: String,
+    /// The member roster's Calendly token acts as (`GET /users/me`).
+    pub token_user: Email,
+    /// Members with their role and whether they connected a personal Zoom account (C4).
+    #[serde(default)]
+    pub members: BTreeMap<Email, SimCalendlyMember>,
+    /// The organization-wide Zoom connection, if it was made (connected or broken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<crate::model::ObservedCalendlyConnection>,
+}
+
+/// One member of a simulated Calendly organization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SimCalendlyMember {
+    /// Owner, admin or user (C1).
+    pub role: crate::model::CalendlyRole,
+    /// The member connected their own Zoom account (C4: it wins over the organization's).
+    #[serde(default)]
+    pub personal_zoom: bool,
 }
 
 fn yes() -> bool {

@@ -97,7 +97,8 @@ pub fn display(target: &ObjectRef) -> String {
         ObjectRef::Group(name)
         | ObjectRef::ChatGroup(name)
         | ObjectRef::Role(name)
-        | ObjectRef::Organization(name) => name.clone(),
+        | ObjectRef::Organization(name)
+        | ObjectRef::Calendly(name) => name.clone(),
         ObjectRef::OrgMember { email, .. } => email.to_string(),
         ObjectRef::ExternalContact { user, contact } => format!("{user}->{contact}"),
         ObjectRef::PersonalContacts { user, group } => format!("{user}/{group}"),

@@ -5,6 +5,7 @@
 
 pub mod cloud;
 mod contacts;
+pub use contacts::calendly;
 pub use contacts::integration;
 pub mod engine;
 pub mod log;
@@ -137,6 +138,7 @@ fn empty_account(id: &str, owner: &Email) -> SimAccount {
         personal_contacts: BTreeMap::new(),
         integrations: BTreeMap::new(),
         integration_defaults: Default::default(),
+        calendly: None,
     }
 }
 

@@ -91,6 +91,7 @@ pub fn observe(
             personal_contacts: super::contacts::observe_personal(a),
             personal_contacts_refused: None,
             integrations: Some(super::contacts::integration::observe_integrations(a)),
+            calendly: super::contacts::calendly::observe(a),
         },
         calls,
     ))

@@ -23,6 +23,22 @@ pub fn manual_steps(op: &Op) -> Option<Vec<String>> {
             format!("On the row of {contact}, click the ellipsis, then \"Remove from account\"" ),
         ],
         Op::ConnectIntegration { user, service, .. } => connect_steps(user, *service),
+        Op::ConnectCalendly {
+            organization,
+            zoom_admin,
+            meeting_summary,
+            allow_user_disconnect,
+        } => calendly_connect_steps(organization, zoom_admin, *meeting_summary, *allow_user_disconnect),
+        Op::ReconnectCalendly {
+            organization,
+            zoom_admin,
+            previous,
+        } => calendly_reconnect_steps(organization, zoom_admin, previous),
+        Op::SetCalendlyOptions {
+            organization,
+            meeting_summary,
+            allow_user_disconnect,
+        } => calendly_options_steps(organization, *meeting_summary, *allow_user_disconnect),
         Op::ReplacePersonalContactsByHand {
             user,
             group,
@@ -94,4 +110,90 @@ fn connect_steps(
         consent,
         "After authorising, the Zoom web portal opens and shows the calendar and contact integration permissions; then run `roster confirm` with this change's id".into(),
     ]
+}
+
+/// Seed 003: a Calendly owner or admin starts the organization connection; only a Zoom
+/// admin can complete it (C1).
+fn calendly_connect_steps(
+    organization: &str,
+    zoom_admin: &crate::model::Email,
+    meeting_summary: bool,
+    allow_user_disconnect: bool,
+) -> Vec<String> {
+    let mut steps = vec![
+        format!(
+            "Sign in to Calendly as an owner or admin of the organization \"{organization}\" (C1); open Integrations & apps from the home screen"
+        ),
+        "Select the Zoom integration, then click \"Connect Zoom for my organization\"".to_string(),
+        format!(
+            "Find the link Calendly gives; unless you are {zoom_admin}, copy it and send it to {zoom_admin}"
+        ),
+        format!(
+            "{zoom_admin} (a Zoom admin: Zoom tells whoever else tries that they are not the right admin) follows the link, signs in to Zoom and finishes the setup"
+        ),
+    ];
+    steps.extend(calendly_options_lines(
+        meeting_summary,
+        allow_user_disconnect,
+    ));
+    steps.push(confirm_line());
+    steps
+}
+
+/// C2: the Zoom user that completed the connection must stay an admin; before it stops
+/// being one, the connection is redone with another Zoom admin.
+fn calendly_reconnect_steps(
+    organization: &str,
+    zoom_admin: &crate::model::Email,
+    previous: &crate::model::Email,
+) -> Vec<String> {
+    vec![
+        format!(
+            "C2: the connection of \"{organization}\" goes through {previous}, who is about to lose (or lost) the Zoom admin role; redo it with {zoom_admin}"
+        ),
+        format!(
+            "Sign in to Calendly as an owner or admin of \"{organization}\"; open Integrations & apps, select the Zoom integration"
+        ),
+        "Click \"Connect Zoom for my organization\" and find the link Calendly gives".to_string(),
+        format!("{zoom_admin} follows the link, signs in to Zoom and finishes the setup"),
+        format!(
+            "Do this before {previous} is demoted or removed (roster applies that change only once this one is confirmed)"
+        ),
+        confirm_line(),
+    ]
+}
+
+/// C5: the two options of Calendly's Zoom integration page.
+fn calendly_options_steps(
+    organization: &str,
+    meeting_summary: bool,
+    allow_user_disconnect: bool,
+) -> Vec<String> {
+    let mut steps = vec![format!(
+        "Sign in to Calendly as an owner or admin of \"{organization}\"; open Integrations & apps, select the Zoom integration"
+    )];
+    steps.extend(calendly_options_lines(
+        meeting_summary,
+        allow_user_disconnect,
+    ));
+    steps.push(confirm_line());
+    steps
+}
+
+fn calendly_options_lines(meeting_summary: bool, allow_user_disconnect: bool) -> Vec<String> {
+    let on = |b: bool| if b { "on" } else { "off" };
+    vec![
+        format!(
+            "On the Zoom integration page, turn {} \"Automatically enable Zoom meeting summary for all your meetings\"",
+            on(meeting_summary)
+        ),
+        format!(
+            "Turn {} \"Allow users to disconnect this integration\"",
+            on(allow_user_disconnect)
+        ),
+    ]
+}
+
+fn confirm_line() -> String {
+    "Then run `roster confirm` with this change's id; roster checks it against what Calendly shows (memberships, locations)".into()
 }

@@ -265,6 +265,7 @@ pub async fn refresh(
             personal_contacts_refused: None,
             // Zoom has no API that reads a user's integration (integrations.md).
             integrations: None,
+            calendly: None,
         },
         ids,
     ))

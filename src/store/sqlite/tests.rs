@@ -74,6 +74,7 @@ async fn observed_round_trips() {
         personal_contacts: Default::default(),
         personal_contacts_refused: None,
         integrations: Default::default(),
+        calendly: None,
     };
     store.save_observed("acme", &o).await.expect("save");
     store.save_observed("acme", &o).await.expect("save again");

@@ -6,6 +6,7 @@
 //! `organization` has the organization operations and the other side's answers,
 //! `external` external contacts, `personal` personal contact groups.
 
+pub mod calendly;
 mod external;
 pub mod integration;
 mod organization;

@@ -289,6 +289,10 @@ impl Cloud {
             Some(done.target),
             done.detail,
         );
+        // C2, C7: whatever changed, a connection whose Zoom user is no longer an admin breaks.
+        if let Some(ai) = self.account_index(account) {
+            self.check_calendly(ai);
+        }
         Ok(())
     }
 
@@ -385,6 +389,33 @@ impl Cloud {
                 calendar,
                 contacts,
             } => self.connect_integration(ai, user, *service, *calendar, *contacts),
+            Op::ConnectCalendly {
+                organization,
+                zoom_admin,
+                meeting_summary,
+                allow_user_disconnect,
+            } => self.connect_calendly(
+                ai,
+                organization,
+                zoom_admin,
+                *meeting_summary,
+                *allow_user_disconnect,
+            ),
+            Op::ReconnectCalendly {
+                organization,
+                zoom_admin,
+                previous: _,
+            } => self.reconnect_calendly(ai, organization, zoom_admin),
+            Op::SetCalendlyOptions {
+                organization,
+                meeting_summary,
+                allow_user_disconnect,
+            } => self.set_calendly_options(
+                ai,
+                organization,
+                *meeting_summary,
+                *allow_user_disconnect,
+            ),
         }
     }
 

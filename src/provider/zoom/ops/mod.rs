@@ -218,7 +218,10 @@ pub async fn execute(http: &Http, ids: &Ids, op: &Op) -> Result<LearntId, Provid
         | Op::DeleteOrganization { .. }
         | Op::RemoveExternalContact { .. }
         | Op::ReplacePersonalContactsByHand { .. }
-        | Op::ConnectIntegration { .. } => Err(ProviderError::State(format!(
+        | Op::ConnectIntegration { .. }
+        | Op::ConnectCalendly { .. }
+        | Op::ReconnectCalendly { .. }
+        | Op::SetCalendlyOptions { .. } => Err(ProviderError::State(format!(
             "{op:?} has no Zoom API: it is a manual change (roster confirm)"
         ))),
     }

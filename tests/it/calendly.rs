@@ -1,0 +1,225 @@
+//! Calendly's organization-wide Zoom connection (C1–C7) through the binary: the C2 guard
+//! (a plan error naming the manifest line, or a reconnection ordered before the
+//! demotion), C4 and C7 on the simulator, a plain member's token (C1).
+
+use crate::harness::Workspace;
+
+const SEED: &str = "clock: 2026-11-01T09:00:00Z
+accounts:
+  - id: acme
+    owner: owner@acme.com
+    users:
+      - { email: owner@acme.com, type: licensed, role: owner }
+      - { email: it@acme.com, role: admin }
+      - { email: ops@acme.com, role: admin }
+      - { email: ann@acme.com }
+    calendly:
+      organization: acme
+      tokenUser: boss@acme.com
+      members:
+        boss@acme.com: { role: owner }
+        ann@acme.com: { role: user }
+        bob@acme.com: { role: user, personalZoom: true }
+";
+
+fn people(it_role: &str) -> String {
+    format!(
+        "kind: Users\nitems:\n  - {{ email: owner@acme.com, type: licensed, role: owner }}\n  - {{ email: it@acme.com, role: {it_role} }}\n  - {{ email: ops@acme.com, role: admin }}\n  - {{ email: ann@acme.com }}\n"
+    )
+}
+
+fn connection(fallbacks: &str) -> String {
+    format!(
+        "kind: CalendlyConnection\norganization: acme\nzoomAdmin: it@acme.com\n{fallbacks}meetingSummary: true\nallowUserDisconnect: false\n"
+    )
+}
+
+fn ws(fallbacks: &str) -> Workspace {
+    let ws = Workspace::empty();
+    ws.write("seed.yaml", SEED);
+    ws.write(
+        "account.yaml",
+        "kind: Account\nname: acme\nowner: owner@acme.com\nprovider: { sim: { seed: seed.yaml } }\n",
+    );
+    ws.write("users.yaml", &people("admin"));
+    ws.write("calendly.yaml", &connection(fallbacks));
+    ws
+}
+
+fn sim(ws: &Workspace, args: &[&str]) -> crate::harness::Run {
+    let mut all = vec!["sim"];
+    all.extend_from_slice(args);
+    ws.run_plain(&all)
+}
+
+fn calendly(ws: &Workspace) -> serde_json::Value {
+    ws.sim_show()["accounts"][0]["calendly"].clone()
+}
+
+fn connected(ws: &Workspace) -> serde_json::Value {
+    let out = sim(ws, &["calendly", "acme"]).expect_code(0);
+    serde_json::from_str(&out.stdout).expect("json")
+}
+
+fn broken_entries(ws: &Workspace) -> usize {
+    ws.sim_show()["log"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .filter(|e| e["action"] == "calendly_connection_broken")
+        .count()
+}
+
+#[test]
+fn c1_the_connection_is_made_through_the_zoom_admin_and_c4_c7_hold() {
+    let ws = ws("");
+    let plan = ws.run(&["plan"]).expect_code(0);
+    assert!(
+        plan.stdout
+            .contains("+ connect_calendly calendly/acme [C1]"),
+        "{}",
+        plan.stdout
+    );
+    ws.run(&["apply", "--auto-approve"]).expect_code(0);
+    let c = calendly(&ws);
+    assert_eq!(c["connection"]["zoomUser"], "it@acme.com", "{c}");
+    assert_eq!(c["connection"]["status"], "connected");
+    assert_eq!(c["connection"]["meetingSummary"], true);
+    ws.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+
+    // C3, C4: ann schedules through the organization, bob's personal account wins.
+    let seen = connected(&ws);
+    assert_eq!(
+        seen["connectedUsers"]["ann@acme.com"], "organization",
+        "{seen}"
+    );
+    assert_eq!(seen["connectedUsers"]["bob@acme.com"], "personal");
+    assert_eq!(seen["connectedUsers"]["boss@acme.com"], "organization");
+    // C4: ann connects her own: only the personal one shows; she drops it: the
+    // organization's takes over again.
+    sim(
+        &ws,
+        &["calendly", "acme", "--connect-personal", "ann@acme.com"],
+    )
+    .expect_code(0);
+    assert_eq!(connected(&ws)["connectedUsers"]["ann@acme.com"], "personal");
+    sim(
+        &ws,
+        &["calendly", "acme", "--drop-personal", "ann@acme.com"],
+    )
+    .expect_code(0);
+    assert_eq!(
+        connected(&ws)["connectedUsers"]["ann@acme.com"],
+        "organization"
+    );
+
+    // C7: the Zoom admin is demoted in the portal: every organization-level connection
+    // drops, personal ones stay.
+    sim(&ws, &["edit-user", "it@acme.com", "--set", "role=member"]).expect_code(0);
+    let seen = connected(&ws);
+    assert_eq!(seen["connection"]["status"], "broken", "{seen}");
+    let users = seen["connectedUsers"].as_object().expect("users");
+    assert_eq!(users.len(), 1, "{seen}");
+    assert_eq!(users["bob@acme.com"], "personal");
+    assert_eq!(broken_entries(&ws), 1);
+
+    // Drift without a fallback: promoting it@ again and reconnecting is what the plan
+    // proposes (zoomAdmin is declared admin).
+    let plan = ws.run(&["plan"]).expect_code(0);
+    assert!(
+        plan.stdout
+            .contains("~ reconnect_calendly calendly/acme [C2]"),
+        "{}",
+        plan.stdout
+    );
+    ws.run(&["apply", "--auto-approve"]).expect_code(0);
+    assert_eq!(calendly(&ws)["connection"]["status"], "connected");
+    assert_eq!(
+        connected(&ws)["connectedUsers"]["ann@acme.com"],
+        "organization"
+    );
+
+    // C7: someone clicks Disconnect: organization-level connections drop; roster connects
+    // it again since the manifest declares it.
+    sim(&ws, &["calendly", "acme", "--disconnect"]).expect_code(0);
+    let seen = connected(&ws);
+    assert!(seen["connection"].is_null(), "{seen}");
+    assert_eq!(seen["connectedUsers"].as_object().expect("users").len(), 1);
+    let plan = ws.run(&["plan"]).expect_code(0);
+    assert!(
+        plan.stdout.contains("+ connect_calendly"),
+        "{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn c2_demoting_the_zoom_admin_without_a_fallback_is_a_plan_error_and_nothing_is_applied() {
+    let ws = ws("");
+    ws.run(&["apply", "--auto-approve"]).expect_code(0);
+    let before = ws.sim_show()["log"].as_array().expect("log").len();
+    ws.write("users.yaml", &people("member"));
+    let plan = ws.run(&["plan"]);
+    assert_ne!(plan.code, 0, "{}", plan.stdout);
+    let all = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(all.contains("C2"), "{all}");
+    assert!(all.contains("calendly.yaml:3:12"), "{all}");
+    assert!(
+        all.contains("change_role:user/it@acme.com would break the Calendly connection"),
+        "{all}"
+    );
+    let apply = ws.run(&["apply", "--auto-approve"]);
+    assert_ne!(apply.code, 0, "{}", apply.stdout);
+    assert_eq!(
+        ws.sim_show()["log"].as_array().expect("log").len(),
+        before,
+        "nothing applied"
+    );
+    assert_eq!(calendly(&ws)["connection"]["zoomUser"], "it@acme.com");
+}
+
+#[test]
+fn c2_with_a_fallback_admin_the_reconnection_runs_first_and_the_connection_never_breaks() {
+    let ws = ws("fallbackAdmins: [ops@acme.com]\n");
+    ws.run(&["apply", "--auto-approve"]).expect_code(0);
+    ws.write("users.yaml", &people("member"));
+    let plan = ws.run(&["plan"]).expect_code(0);
+    let r = plan
+        .stdout
+        .find("reconnect_calendly calendly/acme")
+        .unwrap_or_else(|| panic!("{}", plan.stdout));
+    let d = plan
+        .stdout
+        .find("change_role user/it@acme.com")
+        .unwrap_or_else(|| panic!("{}", plan.stdout));
+    assert!(r < d, "{}", plan.stdout);
+    ws.run(&["apply", "--auto-approve"]).expect_code(0);
+    let show = ws.sim_show();
+    let log = show["log"].as_array().expect("log");
+    let at = |action: &str, target: &str| {
+        log.iter()
+            .position(|e| e["action"] == action && e["target"] == target)
+            .unwrap_or_else(|| panic!("no {action} {target} in {log:?}"))
+    };
+    assert!(at("reconnect_calendly", "acme") < at("change_role", "it@acme.com"));
+    assert_eq!(broken_entries(&ws), 0, "the connection was never broken");
+    let c = calendly(&ws);
+    assert_eq!(c["connection"]["zoomUser"], "ops@acme.com", "{c}");
+    assert_eq!(c["connection"]["status"], "connected");
+    ws.run(&["plan", "--detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn c1_a_calendly_member_token_is_a_plan_error() {
+    let ws = ws("");
+    ws.run(&["plan"]).expect_code(0); // seeds the simulator
+    sim(&ws, &["calendly", "acme", "--token", "ann@acme.com"]).expect_code(0);
+    let plan = ws.run(&["plan"]);
+    assert_ne!(plan.code, 0, "{}", plan.stdout);
+    let all = format!("{}{}", plan.stdout, plan.stderr);
+    assert!(all.contains("C1"), "{all}");
+    assert!(
+        all.contains("acts as ann@acme.com, a Calendly user"),
+        "{all}"
+    );
+}
