@@ -77,6 +77,9 @@ pub fn open_provider(desired: &Desired, state: &Path) -> Result<Arc<dyn Provider
             )?;
             Ok(Arc::new(p))
         }
-        ProviderConfig::Zoom(cfg) => Ok(Arc::new(crate::provider::zoom::ZoomProvider::new(cfg)?)),
+        ProviderConfig::Zoom(cfg) => Ok(Arc::new(
+            crate::provider::zoom::ZoomProvider::new(cfg)?
+                .with_calendly(desired.calendly.as_ref())?,
+        )),
     }
 }

@@ -138,6 +138,9 @@ pub enum ApplyError {
 enum State {
     Pending,
     Done,
+    /// A pending manual change whose dependants must wait for its confirmation: the C2
+    /// reconnection, which a demotion must never overtake.
+    AwaitingConfirmation,
     Failed,
     Skipped,
 }
@@ -198,7 +201,11 @@ impl<'p> Run<'p> {
             }
             UnitOutcome::Manual => {
                 self.report.manual.push(c.id.clone());
-                State::Done
+                if c.rule == Some(crate::model::Rule::C2) {
+                    State::AwaitingConfirmation
+                } else {
+                    State::Done
+                }
             }
             UnitOutcome::NotStarted => {
                 self.report.skipped.push(NotApplied::of(c, STOPPING.into()));
@@ -220,11 +227,16 @@ impl<'p> Run<'p> {
                 if self.state[i] != State::Pending {
                     continue;
                 }
-                let blocker = c.depends_on.iter().find(|d| {
-                    matches!(self.state_of(d), Some(State::Failed) | Some(State::Skipped))
+                let blocker = c.depends_on.iter().find_map(|d| match self.state_of(d) {
+                    Some(State::Failed) | Some(State::Skipped) => {
+                        Some(format!("not attempted: {d} did not go through"))
+                    }
+                    Some(State::AwaitingConfirmation) => Some(format!(
+                        "not attempted: waits until the manual change {d} is confirmed (C2: the Calendly connection must not break)"
+                    )),
+                    Some(State::Pending) | Some(State::Done) | None => None,
                 });
-                if let Some(b) = blocker {
-                    let message = format!("not attempted: {b} did not go through");
+                if let Some(message) = blocker {
                     self.report.skipped.push(NotApplied::of(c, message));
                     self.state[i] = State::Skipped;
                     changed = true;

@@ -24,6 +24,65 @@ pub fn fold_manual(observed: &mut Observed, manual: &[ManualChange], last: &Last
     if observed.personal_contacts_refused.is_some() {
         fold_personal_contacts(observed, manual);
     }
+    if let Some(c) = observed.calendly.as_mut().filter(|c| !c.connection_read) {
+        fold_calendly(c, manual);
+    }
+}
+
+/// Calendly's organization connection (C1, C2, C5), which Calendly shows to no API: as the
+/// confirmed manual changes left it, in the order they were confirmed. Whether its Zoom
+/// user is still an admin the plan checks against the observed users.
+fn fold_calendly(c: &mut crate::model::CalendlyObservation, manual: &[ManualChange]) {
+    let mut confirmed: Vec<&ManualChange> =
+        manual.iter().filter(|m| m.confirmed_at.is_some()).collect();
+    confirmed.sort_by_key(|m| m.confirmed_at);
+    for m in confirmed {
+        fold_calendly_change(c, &m.op);
+    }
+}
+
+/// One confirmed change of the connection of `c`'s organization; other operations are
+/// not the connection's.
+fn fold_calendly_change(c: &mut crate::model::CalendlyObservation, op: &Op) {
+    use crate::model::{CalendlyConnectionStatus, ObservedCalendlyConnection};
+    if let Op::ConnectCalendly {
+        organization,
+        zoom_admin,
+        meeting_summary,
+        allow_user_disconnect,
+    } = op
+        && *organization == c.organization
+    {
+        c.connection = Some(ObservedCalendlyConnection {
+            zoom_user: zoom_admin.clone(),
+            status: CalendlyConnectionStatus::Connected,
+            meeting_summary: *meeting_summary,
+            allow_user_disconnect: *allow_user_disconnect,
+        });
+    }
+    let Some(conn) = c.connection.as_mut() else {
+        return;
+    };
+    if let Op::ReconnectCalendly {
+        organization,
+        zoom_admin,
+        ..
+    } = op
+        && *organization == c.organization
+    {
+        conn.zoom_user = zoom_admin.clone();
+        conn.status = CalendlyConnectionStatus::Connected;
+    }
+    if let Op::SetCalendlyOptions {
+        organization,
+        meeting_summary,
+        allow_user_disconnect,
+    } = op
+        && *organization == c.organization
+    {
+        conn.meeting_summary = *meeting_summary;
+        conn.allow_user_disconnect = *allow_user_disconnect;
+    }
 }
 
 /// Personal contact groups the provider refused to list (K5, K6): as the last confirmed

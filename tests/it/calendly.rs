@@ -223,3 +223,159 @@ fn c1_a_calendly_member_token_is_a_plan_error() {
         "{all}"
     );
 }
+
+/// Calendly's token for `user`, from `sim serve`'s `/calendly/oauth/token`.
+fn calendly_token(addr: std::net::SocketAddr, user: &str) -> String {
+    let body = format!("grant_type=password&username={user}");
+    let (code, text) = crate::harness::http(
+        addr,
+        "POST",
+        "/calendly/oauth/token",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    );
+    assert_eq!(code, 200, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    v["access_token"].as_str().expect("token").to_string()
+}
+
+#[test]
+fn c1_c2_on_zoom_the_connection_is_a_manual_change_confirmed_and_checked_against_calendly() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let seed = tmp.path().join("seed.yaml");
+    std::fs::write(&seed, SEED).expect("seed");
+    let server = crate::contract::Server::start(&tmp.path().join("server"), &seed, &[]);
+    let addr: std::net::SocketAddr = server
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("addr");
+    let ws = Workspace::empty();
+    ws.write(
+        "account.yaml",
+        &format!(
+            "kind: Account\nname: acme\nowner: owner@acme.com\nprovider:\n  zoom:\n    accountId: {{ env: ZOOM_ACCOUNT_ID }}\n    clientId: {{ env: ZOOM_CLIENT_ID }}\n    clientSecret: {{ env: ZOOM_CLIENT_SECRET }}\n    baseUrl: {url}/v2\n    tokenUrl: {url}/oauth/token\n    rateShare: 1.0\n",
+            url = server.url
+        ),
+    );
+    ws.write("users.yaml", &people("admin"));
+    let with_api = |fallbacks: &str| {
+        format!(
+            "{}apiUrl: {}/calendly\ncredentials:\n  token: {{ env: CALENDLY_TOKEN }}\n",
+            connection(fallbacks),
+            server.url
+        )
+    };
+    ws.write(
+        "calendly.yaml",
+        &with_api("fallbackAdmins: [ops@acme.com]\n"),
+    );
+    let run = |args: &[&str], token: &str| {
+        let mut c = ws.cmd(args);
+        c.arg(&ws.manifests)
+            .env("ZOOM_ACCOUNT_ID", "acme")
+            .env("ZOOM_CLIENT_ID", "roster-sim")
+            .env("ZOOM_CLIENT_SECRET", crate::contract::SECRET)
+            .env("CALENDLY_TOKEN", token);
+        crate::harness::Run::from(c.output().expect("run"))
+    };
+    let confirm = |id: &str| {
+        let mut c = ws.cmd(&["confirm", id, "--dir"]);
+        c.arg(&ws.manifests);
+        crate::harness::Run::from(c.output().expect("confirm")).expect_code(0);
+    };
+    let owner = calendly_token(addr, "boss@acme.com");
+    // Calendly's envelope and rate-limit headers; an unknown token is 401 in its error shape.
+    let auth = format!("Bearer {owner}");
+    let me = crate::harness::request(
+        addr,
+        "GET",
+        "/calendly/users/me",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(me.code, 200, "{}", me.body);
+    let v: serde_json::Value = serde_json::from_str(&me.body).expect("json");
+    assert_eq!(v["resource"]["email"], "boss@acme.com", "{v}");
+    assert_eq!(me.header_values("x-ratelimit-limit"), vec!["500"]);
+    assert_eq!(me.header_values("x-ratelimit-remaining"), vec!["499"]);
+    let bad = crate::harness::request(
+        addr,
+        "GET",
+        "/calendly/users/me",
+        &[("Authorization", "Bearer nope")],
+        b"",
+    );
+    assert_eq!(bad.code, 401);
+    let v: serde_json::Value = serde_json::from_str(&bad.body).expect("json");
+    assert!(v["title"].is_string() && v["message"].is_string(), "{v}");
+
+    // C1 from what Calendly shows: a plain member's token is refused.
+    let member = calendly_token(addr, "ann@acme.com");
+    let plan = run(&["plan"], &member);
+    assert_ne!(plan.code, 0, "{}", plan.stdout);
+    assert!(
+        format!("{}{}", plan.stdout, plan.stderr).contains("acts as ann@acme.com, a Calendly user"),
+        "{}{}",
+        plan.stdout,
+        plan.stderr
+    );
+
+    // The connection is a manual change with seed 003's steps.
+    let plan = run(&["plan"], &owner).expect_code(0);
+    for step in [
+        "+ connect_calendly calendly/acme [C1]",
+        "Connect Zoom for my organization",
+        "it@acme.com (a Zoom admin",
+        "Allow users to disconnect this integration",
+    ] {
+        assert!(plan.stdout.contains(step), "{step}: {}", plan.stdout);
+    }
+    let applied = run(&["apply", "--auto-approve"], &owner).expect_code(0);
+    assert!(
+        applied
+            .stdout
+            .contains("manual change(s) recorded as pending"),
+        "{}",
+        applied.stdout
+    );
+    confirm("connect_calendly:calendly/acme");
+    run(&["plan", "--detailed-exitcode"], &owner).expect_code(0);
+
+    // C2: demoting it@ asks for the reconnection first, through ops@; the demotion waits
+    // for its confirmation.
+    ws.write("users.yaml", &people("member"));
+    let plan = run(&["plan"], &owner).expect_code(0);
+    let r = plan.stdout.find("reconnect_calendly calendly/acme");
+    let d = plan.stdout.find("change_role user/it@acme.com");
+    assert!(r.is_some() && r < d, "{}", plan.stdout);
+    let applied = run(&["apply", "--auto-approve"], &owner);
+    let all = format!("{}{}", applied.stdout, applied.stderr);
+    assert!(
+        all.contains("waits until the manual change reconnect_calendly:calendly/acme is confirmed"),
+        "{all}"
+    );
+    // The reconnection is pending: the demotion that depends on it was not sent.
+    let plan = run(&["plan"], &owner).expect_code(0);
+    assert!(
+        plan.stdout.contains("change_role user/it@acme.com"),
+        "{}",
+        plan.stdout
+    );
+    confirm("reconnect_calendly:calendly/acme");
+    let applied = run(&["apply", "--auto-approve"], &owner).expect_code(0);
+    assert!(applied.stdout.contains("change_role"), "{}", applied.stdout);
+    run(&["plan", "--detailed-exitcode"], &owner).expect_code(0);
+
+    // Without the fallback, no declared user is a Zoom admin any more: C1.
+    ws.write("calendly.yaml", &with_api(""));
+    let plan = run(&["plan"], &owner);
+    assert_ne!(plan.code, 0, "{}", plan.stdout);
+    assert!(
+        format!("{}{}", plan.stdout, plan.stderr)
+            .contains("zoomAdmin it@acme.com is not a Zoom admin"),
+        "{}{}",
+        plan.stdout,
+        plan.stderr
+    );
+}

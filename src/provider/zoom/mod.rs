@@ -3,6 +3,7 @@
 //! and group additions go 30 users per call; a create is never repeated blindly (the
 //! user, group or role is looked up first).
 
+pub mod calendly;
 #[cfg(test)]
 mod hostile;
 mod http;
@@ -66,6 +67,8 @@ pub struct ZoomProvider {
     plan: AccountPlan,
     page_size: u32,
     ids: Mutex<Arc<Ids>>,
+    /// The Calendly organization to read beside the account (C1, C6), when declared.
+    calendly: Option<calendly::CalendlyReader>,
 }
 
 impl ZoomProvider {
@@ -94,7 +97,20 @@ impl ZoomProvider {
             },
             page_size,
             ids: Mutex::new(Arc::default()),
+            calendly: None,
         })
+    }
+
+    /// Reads the declared Calendly organization beside the account (with its token).
+    pub fn with_calendly(
+        mut self,
+        d: Option<&crate::model::DesiredCalendly>,
+    ) -> Result<ZoomProvider, ProviderError> {
+        self.calendly = match d {
+            Some(d) => calendly::CalendlyReader::new(d)?,
+            None => None,
+        };
+        Ok(self)
     }
 
     /// The ids known now, shared with the caller: a request holds a snapshot for its
@@ -121,6 +137,9 @@ impl Provider for ZoomProvider {
         let (mut observed, ids) =
             refresh::refresh(&self.http, self.plan, self.page_size, progress).await?;
         observed.account_id = self.account_id.clone();
+        if let Some(c) = &self.calendly {
+            observed.calendly = Some(c.observe().await?);
+        }
         *self.ids.lock().await = Arc::new(ids);
         Ok(observed)
     }

@@ -6,6 +6,7 @@
 //! provider and answer with the objects of Zoom's published specs (`contracts/zoom/`), which
 //! the conformance suite (`tests/conformance/`) checks.
 
+mod calendly;
 mod contact_groups;
 mod contacts;
 mod extract;
@@ -123,6 +124,8 @@ pub struct AppState {
     faults: Faults,
     /// When the server started (`RequestRecord::at_ms`).
     started: Instant,
+    /// Calendly's tokens and rate-limit windows (`/calendly`).
+    calendly: calendly::CalendlyState,
 }
 
 type Shared = Arc<AppState>;
@@ -263,6 +266,7 @@ pub fn router(cloud: SyncedCloud, cfg: ServeConfig) -> (axum::Router, Shared) {
         tokens: Mutex::new(HashMap::new()),
         log: Mutex::new(Vec::new()),
         started: Instant::now(),
+        calendly: Default::default(),
     });
     let api = users::routes()
         .merge(groups::routes())
@@ -273,6 +277,7 @@ pub fn router(cloud: SyncedCloud, cfg: ServeConfig) -> (axum::Router, Shared) {
             state.clone(),
             front::front_door,
         ))
+        .nest("/calendly", calendly::routes())
         .route("/oauth/token", post(front::token))
         .route("/_sim/requests", get(front::requests))
         .method_not_allowed_fallback(front::unknown_endpoint)
