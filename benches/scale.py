@@ -3,7 +3,7 @@
 
     cargo build --release --bin roster --example parse-floor
     python3 benches/scale.py target/release/roster target/release/examples/parse-floor \\
-        [--sizes 1000,10000,100000] [--runs 3] [--apply-changes 1000]
+        [--sizes 1000,10000,100000] [--runs 3] [--apply-changes 1000] [--vs OTHER_ROSTER]
 
 For each size it generates an account (benches/gen_account.py: 100 files, 10% licensed,
 departments, a custom attribute, the seed outside the manifest folder) that the manifests
@@ -14,7 +14,9 @@ validate`, `roster plan` with no change, `roster plan` with 1% changed, and an e
 `roster apply` of the edited copy from a fresh copy of the state (the copy is not timed).
 Wall time and peak RSS are per process (wait4). It prints a Markdown table of medians, each
 command also as a multiple of the floor, and the microseconds per user (linear growth keeps
-that figure flat across sizes).
+that figure flat across sizes). With --vs, a second roster binary (a build from before a
+change) runs each step right after the first, on its own copy of the state, and gets its
+own row: the two are compared in the same run, under the same load.
 """
 import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -42,20 +44,20 @@ def generate(work, n, apply_changes):
 
 
 def measure(args, n):
+    """Medians per binary and step: {binary: {step: (seconds, peak MiB)}}."""
     work = tempfile.mkdtemp(prefix=f"scale-{n}-")
     try:
         generate(work, n, args.apply_changes)
         m, m1, mk = (os.path.join(work, x) for x in ("m", "m1", "mk"))
-        state = os.path.join(work, "state")
-        # Warm-up, not timed: the first plan creates the simulated cloud from the seed.
-        run([args.roster, "--state", state, "plan", m])
-        cmds = {
-            "floor": lambda: run([args.floor, m]),
-            "validate": lambda: run([args.roster, "validate", m]),
-            "plan": lambda: run([args.roster, "--state", state, "plan", m]),
-            "plan 1%": lambda: run([args.roster, "--state", state, "plan", m1]),
-            "apply": lambda: apply_once(args.roster, state, mk, work),
-        }
+        cmds = {"floor": lambda: run([args.floor, m])}
+        for b in binaries(args):
+            state = os.path.join(work, f"state-{len(cmds)}")
+            # Warm-up, not timed: the first plan creates the simulated cloud from the seed.
+            run([b, "--state", state, "plan", m])
+            cmds[(b, "validate")] = lambda b=b: run([b, "validate", m])
+            cmds[(b, "plan")] = lambda b=b, s=state: run([b, "--state", s, "plan", m])
+            cmds[(b, "plan 1%")] = lambda b=b, s=state: run([b, "--state", s, "plan", m1])
+            cmds[(b, "apply")] = lambda b=b, s=state: apply_once(b, s, mk, work)
         seen = {k: [] for k in cmds}
         for _ in range(args.runs):
             for k, f in cmds.items():
@@ -63,6 +65,10 @@ def measure(args, n):
         return {k: (statistics.median(t for t, _ in v), max(r for _, r in v)) for k, v in seen.items()}
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def binaries(args):
+    return [args.roster] + ([args.vs] if args.vs else [])
 
 
 def apply_once(roster, state, manifests, work):
@@ -82,17 +88,19 @@ def main():
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--apply-changes", type=int, default=1000)
+    ap.add_argument("--vs", help="a second roster binary, measured beside the first")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"| users | floor s | validate s (× floor) | plan s (× floor) | plan 1% s (× floor) | plan MiB | apply of min(users, {args.apply_changes}) edits s (ms each) | plan µs/user |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"| users | roster | floor s | validate s (× floor) | plan s (× floor) | plan 1% s (× floor) | plan MiB | apply of min(users, {args.apply_changes}) edits s (ms each) | plan µs/user |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in sizes:
         r = measure(args, n)
         floor = r["floor"][0]
         k = min(n, args.apply_changes)
-        x = lambda key: f"{r[key][0]:.2f} ({r[key][0] / floor:.1f}×)"
-        print(f"| {n:,} | {floor:.2f} | {x('validate')} | {x('plan')} | {x('plan 1%')} | {r['plan'][1]:.0f} "
-              f"| {r['apply'][0]:.2f} ({1000 * r['apply'][0] / k:.1f}) | {1e6 * r['plan'][0] / n:.0f} |", flush=True)
+        for b in binaries(args):
+            x = lambda step: f"{r[(b, step)][0]:.2f} ({r[(b, step)][0] / floor:.1f}×)"
+            print(f"| {n:,} | {b} | {floor:.2f} | {x('validate')} | {x('plan')} | {x('plan 1%')} | {r[(b, 'plan')][1]:.0f} "
+                  f"| {r[(b, 'apply')][0]:.2f} ({1000 * r[(b, 'apply')][0] / k:.1f}) | {1e6 * r[(b, 'plan')][0] / n:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

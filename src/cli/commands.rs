@@ -311,9 +311,16 @@ async fn plan_one(
         .0
     } else if how.refresh {
         let progress = how.progress.get();
-        crate::reconcile::observe_reporting(desired, provider.as_ref(), store, progress)
-            .await?
-            .0
+        let (observed, _) =
+            crate::reconcile::observe_only_reporting(desired, provider.as_ref(), store, progress)
+                .await?;
+        // The simulator's copy of its cloud is let go before the snapshot is encoded for
+        // the store, the moment memory peaks (issue 15).
+        provider.release_caches();
+        store
+            .save_observed(&desired.account.name, &observed)
+            .await?;
+        observed
     } else {
         store
             .load_observed(&desired.account.name)
@@ -325,7 +332,6 @@ async fn plan_one(
                 ))
             })?
     };
-    provider.release_caches();
     let last = store.load_last_applied(&desired.account.name).await?;
     let now = preview_time(how.at, observed.observed_at)?;
     let mut p = plan::plan(desired, &observed, &last, now, opts);

@@ -171,7 +171,7 @@ fn the_simulator_seed_is_not_a_manifest_when_the_provider_is_zoom() {
 fn a_document_without_kind_lists_every_kind_the_loader_reads() {
     let r = validate(&[("account.yaml", ACCOUNT), ("x.yaml", "name: nobody\n")]).expect_code(1);
     assert!(
-        r.stderr.contains("(Account, User, Users, UserImport, Group, ChatGroup, Role, Organization, ExternalContacts, PersonalContacts, CalendarContactIntegration)"),
+        r.stderr.contains("(Account, User, Users, UserImport, Group, ChatGroup, Role, Organization, ExternalContacts, PersonalContacts, CalendarContactIntegration, CalendlyConnection)"),
         "{}",
         r.stderr
     );
