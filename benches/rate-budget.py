@@ -5,6 +5,9 @@
 
     python3 benches/rate-budget.py target/release/roster [N] [sim serve options...]
 
+SERVE_WITH=OTHER_ROSTER runs `sim serve` from another build (say, to measure an older
+roster's apply against a server that logs labels and arrival times).
+
 From the server's request log (each request's label and arrival time) it prints, per label:
 the requests, the span from the first to the last, the rate over that span as a share of the
 plan's limit, and the 429s the server answered because the label's window was full (no
@@ -22,7 +25,8 @@ env = dict(os.environ, ZOOM_ACCOUNT_ID="big", ZOOM_CLIENT_ID="roster-sim", ZOOM_
 subprocess.run([sys.executable, os.path.join(here, "gen_plan.py"), work, str(n), "1", "--zoom", "http://PLACEHOLDER"],
                check=True, stdout=subprocess.DEVNULL)
 serve_out = open(os.path.join(work, "serve.out"), "w+")
-sim = subprocess.Popen([roster, "sim", "serve", "--listen", "127.0.0.1:0", "--state", os.path.join(work, "cloud"),
+server = os.path.abspath(os.environ.get("SERVE_WITH", roster))
+sim = subprocess.Popen([server, "sim", "serve", "--listen", "127.0.0.1:0", "--state", os.path.join(work, "cloud"),
                         "--seed", os.path.join(work, "seed.yaml"), "--client-secret", "bench-secret", *extra],
                        stdout=serve_out, stderr=subprocess.DEVNULL)
 try:
