@@ -91,11 +91,13 @@ pub(crate) fn example(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// `examples/acme` without what Zoom has no API for (organizations, external contacts:
-/// manual changes, tested on their own), so both providers can be compared.
+/// `examples/acme` without what Zoom has no API for (organizations, external contacts,
+/// the Calendly connection: manual changes, tested on their own), so both providers can be
+/// compared.
 fn api_only(ws: &Workspace) {
     std::fs::remove_file(ws.manifests.join("organization.yaml")).expect("rm organization");
     without_external_contacts(ws);
+    without_calendly(ws);
 }
 
 /// Zoom cannot list external contacts: the seed's are requested again, and refused.
@@ -151,6 +153,16 @@ fn with_zoom_provider(ws: &Workspace, url: &str, share: &str) {
     );
     // The seed belongs to the server now.
     std::fs::remove_file(ws.manifests.join("sim-seed.yaml")).expect("remove seed");
+    without_calendly(ws);
+}
+
+/// On zoom the Calendly connection is read from Calendly with a token of its own (C1) and
+/// made by hand: tested on its own (calendly.rs, daemon_calendly.rs).
+fn without_calendly(ws: &Workspace) {
+    let calendly = ws.manifests.join("calendly.yaml");
+    if calendly.exists() {
+        std::fs::remove_file(calendly).expect("remove calendly");
+    }
 }
 
 fn ws_read(ws: &Workspace, rel: &str) -> String {
