@@ -149,6 +149,7 @@ impl Observation {
                     .collect(),
                 integrations_folded(desired),
             ),
+            calendly: super::calendly::calendly_health(observed, desired.calendly.as_ref()),
         }
     }
 }

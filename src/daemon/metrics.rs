@@ -17,9 +17,10 @@
 //! actions, HTTP statuses, refusal and degradation reasons); never an email, a person's
 //! name, a path or manifest content.
 
+use super::calendly::{CalendlyHealth, CalendlyState, kind_str};
 use super::status::{Degraded, RunResult, Status};
 use super::trigger::Trigger;
-use crate::model::Action;
+use crate::model::{Action, CalendlyConnectionKind, CalendlyRole};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -83,6 +84,24 @@ struct RefusalLabels {
 struct DegradedLabels {
     account: String,
     reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CalendlyStateLabels {
+    account: String,
+    state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CalendlyRoleLabels {
+    account: String,
+    role: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CalendlyKindLabels {
+    account: String,
+    kind: &'static str,
 }
 
 fn account(a: &str) -> AccountLabels {
@@ -226,6 +245,9 @@ struct Gauges {
     last_success: Family<AccountLabels, FloatGauge>,
     degraded: Family<DegradedLabels, Gauge>,
     lease_standby: Family<AccountLabels, Gauge>,
+    calendly_connection: Family<CalendlyStateLabels, Gauge>,
+    calendly_members: Family<CalendlyRoleLabels, Gauge>,
+    calendly_connected: Family<CalendlyKindLabels, Gauge>,
     manifest_ok: Gauge,
     manifest_last_good: FloatGauge,
     ready: Gauge,
@@ -248,6 +270,9 @@ impl Gauges {
         }
         self.last_success.clear();
         self.degraded.clear();
+        self.calendly_connection.clear();
+        self.calendly_members.clear();
+        self.calendly_connected.clear();
         for (name, a) in &s.accounts {
             let l = account(name);
             let set = |f: &Family<AccountLabels, Gauge>, v: usize| {
@@ -264,6 +289,9 @@ impl Gauges {
                 set(&self.plan_errors, o.plan_errors);
                 set(&self.pending_invitations, o.pending_invitations);
                 set(&self.manual_changes, o.manual_changes);
+                if let Some(c) = &o.calendly {
+                    self.set_calendly(name, c);
+                }
             }
             if let Some(t) = a.last_success_at {
                 self.last_success.get_or_create(&l).set(unix(t));
@@ -282,6 +310,45 @@ impl Gauges {
         self.manifest_last_good
             .set(m.last_good_at.map(unix).unwrap_or(0.0));
         self.ready.set(i64::from(s.ready));
+    }
+}
+
+impl Gauges {
+    /// C1–C7: the connection's state (0 or 1 for each), members by Calendly role, connected
+    /// users by kind (`unknown` on real Calendly, which shows only Zoom locations).
+    fn set_calendly(&self, name: &str, c: &CalendlyHealth) {
+        let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        for state in CalendlyState::ALL {
+            let labels = CalendlyStateLabels {
+                account: name.into(),
+                state: state.as_str(),
+            };
+            let on = c.state == state;
+            self.calendly_connection
+                .get_or_create(&labels)
+                .set(i64::from(on));
+        }
+        for role in CalendlyRole::ALL {
+            let labels = CalendlyRoleLabels {
+                account: name.into(),
+                role: role.as_str(),
+            };
+            let count = c.roles.get(&role).copied().unwrap_or(0);
+            self.calendly_members.get_or_create(&labels).set(n(count));
+        }
+        let kinds = [
+            Some(CalendlyConnectionKind::Personal),
+            Some(CalendlyConnectionKind::Organization),
+            None,
+        ];
+        for kind in kinds.map(kind_str) {
+            let labels = CalendlyKindLabels {
+                account: name.into(),
+                kind,
+            };
+            let count = c.connected.get(kind).copied().unwrap_or(0);
+            self.calendly_connected.get_or_create(&labels).set(n(count));
+        }
     }
 }
 
@@ -419,6 +486,21 @@ impl Metrics {
             g.lease_standby.clone(),
         );
         r.register(
+            "roster_calendly_connection",
+            "1 for the state of the account's Calendly organization-wide Zoom connection (connected, broken, not_connected, unknown: not read, C1), 0 for the others",
+            g.calendly_connection.clone(),
+        );
+        r.register(
+            "roster_calendly_members",
+            "Members of the Calendly organization by Calendly role (owner, admin, user: C1)",
+            g.calendly_members.clone(),
+        );
+        r.register(
+            "roster_calendly_connected_users",
+            "Calendly users who schedule with Zoom, by kind (personal, organization: C4, C6; unknown on real Calendly, which shows only who has a Zoom location)",
+            g.calendly_connected.clone(),
+        );
+        r.register(
             "roster_manifest_load_ok",
             "1 if the last manifest load succeeded, 0 if the last revision failed to load",
             g.manifest_ok.clone(),
@@ -528,6 +610,7 @@ mod tests {
             pending_manual: Vec::new(),
             waiting_changes: Vec::new(),
             integrations: None,
+            calendly: None,
         });
         b.update_ready();
         let text = m.render(&b.status);

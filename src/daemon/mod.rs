@@ -14,6 +14,7 @@
 
 pub mod auth;
 pub mod backoff;
+pub mod calendly;
 pub mod clock;
 pub mod config;
 pub mod debounce;

@@ -5,6 +5,7 @@
 //! ([`STYLE`], served at [`STYLE_PATH`]), so it is served under a Content-Security-Policy
 //! that allows nothing inline ([`CSP`]).
 
+use super::calendly::{CalendlyHealth, CalendlyMember, kind_str};
 use super::findings::{IntegrationHealth, IntegrationsHealth, PendingManual};
 use super::status::{AccountStatus, DaemonState, Observation, RunStatus, Status};
 use crate::model::Timestamp;
@@ -230,6 +231,47 @@ fn findings(o: &Observation) -> Markup {
             Some(i) => (integrations(i)),
             None => p { "None declared or seen." },
         }
+        h3 { "Calendly connection" }
+        @match &o.calendly {
+            Some(c) => (calendly(c)),
+            None => p { "None declared or seen." },
+        }
+    }
+}
+
+/// C1–C7: the connection's state and Zoom user, the members' roles, who schedules with Zoom.
+fn calendly(c: &CalendlyHealth) -> Markup {
+    html! {
+        p {
+            "Organization " b { (c.organization) } ": "
+            span class=(if c.state.is_ok() { "good" } else { "bad" }) { (c.state.as_str()) }
+            @if let Some(u) = &c.zoom_user { " through Zoom user " (u.as_str()) }
+            @if let Some(t) = &c.token_user { " · token of " (t.email.as_str()) " (" (t.role.as_str()) ")" }
+            @if !c.read_from_provider {
+                " · Calendly has no API for the connection: it is what "
+                code { "roster confirm" } " recorded, checked against the Zoom account's admins."
+            }
+        }
+        @if !c.members.is_empty() {
+            table {
+                tr { th { "member" } th { "Calendly role" } th { "schedules with Zoom" } }
+                @for m in &c.members { (calendly_row(c, m)) }
+            }
+        }
+    }
+}
+
+fn calendly_row(c: &CalendlyHealth, m: &CalendlyMember) -> Markup {
+    let zoom = c.connected_users.iter().find(|u| u.email == m.email);
+    html! {
+        tr {
+            td { (m.email.as_str()) }
+            td { (m.role.as_str()) }
+            td { (zoom.map_or("—", |u| match u.kind {
+                Some(_) => kind_str(u.kind),
+                None => "zoom location",
+            })) }
+        }
     }
 }
 
@@ -363,6 +405,7 @@ mod tests {
                         last_sync: None,
                     }],
                 }),
+                calendly: None,
             }),
             ..AccountStatus::default()
         }

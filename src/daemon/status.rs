@@ -173,6 +173,8 @@ pub struct Observation {
     pub waiting_changes: Vec<WaitingChange>,
     /// Calendar and contact integrations (K4); `None`: none declared or seen.
     pub integrations: Option<IntegrationsHealth>,
+    /// Calendly's organization-wide Zoom connection (C1–C7); `None`: none declared or seen.
+    pub calendly: Option<super::calendly::CalendlyHealth>,
 }
 
 /// Why an account needs attention while the daemon keeps serving it.
@@ -532,6 +534,7 @@ mod tests {
             pending_manual: Vec::new(),
             waiting_changes: Vec::new(),
             integrations: None,
+            calendly: None,
         }
     }
 

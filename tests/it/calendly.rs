@@ -4,7 +4,7 @@
 
 use crate::harness::Workspace;
 
-const SEED: &str = "clock: 2026-11-01T09:00:00Z
+pub(crate) const SEED: &str = "clock: 2026-11-01T09:00:00Z
 accounts:
   - id: acme
     owner: owner@acme.com
@@ -22,19 +22,19 @@ accounts:
         bob@acme.com: { role: user, personalZoom: true }
 ";
 
-fn people(it_role: &str) -> String {
+pub(crate) fn people(it_role: &str) -> String {
     format!(
         "kind: Users\nitems:\n  - {{ email: owner@acme.com, type: licensed, role: owner }}\n  - {{ email: it@acme.com, role: {it_role} }}\n  - {{ email: ops@acme.com, role: admin }}\n  - {{ email: ann@acme.com }}\n"
     )
 }
 
-fn connection(fallbacks: &str) -> String {
+pub(crate) fn connection(fallbacks: &str) -> String {
     format!(
         "kind: CalendlyConnection\norganization: acme\nzoomAdmin: it@acme.com\n{fallbacks}meetingSummary: true\nallowUserDisconnect: false\n"
     )
 }
 
-fn ws(fallbacks: &str) -> Workspace {
+pub(crate) fn ws(fallbacks: &str) -> Workspace {
     let ws = Workspace::empty();
     ws.write("seed.yaml", SEED);
     ws.write(
@@ -46,7 +46,7 @@ fn ws(fallbacks: &str) -> Workspace {
     ws
 }
 
-fn sim(ws: &Workspace, args: &[&str]) -> crate::harness::Run {
+pub(crate) fn sim(ws: &Workspace, args: &[&str]) -> crate::harness::Run {
     let mut all = vec!["sim"];
     all.extend_from_slice(args);
     ws.run_plain(&all)
@@ -225,7 +225,7 @@ fn c1_a_calendly_member_token_is_a_plan_error() {
 }
 
 /// Calendly's token for `user`, from `sim serve`'s `/calendly/oauth/token`.
-fn calendly_token(addr: std::net::SocketAddr, user: &str) -> String {
+pub(crate) fn calendly_token(addr: std::net::SocketAddr, user: &str) -> String {
     let body = format!("grant_type=password&username={user}");
     let (code, text) = crate::harness::http(
         addr,

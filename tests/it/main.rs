@@ -9,6 +9,7 @@ mod cli_docs;
 mod contract;
 mod crash;
 mod daemon;
+mod daemon_calendly;
 mod diagnostics;
 mod example;
 mod harness;
