@@ -228,8 +228,9 @@ pub struct ServeArgs {
     /// Seed of the fault generator.
     #[arg(long, default_value_t = 7)]
     pub fault_seed: u64,
-    /// Do not refuse requests over Zoom's per-second and daily rate limits (for fuzzers
-    /// and load tests; the `X-RateLimit-*` headers are still sent).
+    /// Do not refuse requests over Zoom's per-second and daily rate limits, nor over
+    /// Calendly's per-minute one (for fuzzers and load tests; the `X-RateLimit-*` headers
+    /// are still sent).
     #[arg(long)]
     pub no_rate_limit: bool,
     /// Answer `GET /contacts/user/{userId}/personal` with 404/2300, as Zoom does for an

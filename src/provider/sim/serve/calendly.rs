@@ -143,7 +143,8 @@ fn authorise(state: &Shared, headers: &HeaderMap) -> Result<(Email, RateHeaders)
         )));
     };
     let rate = limit(state, &user);
-    if rate.remaining == 0 && rate.over {
+    // `--no-rate-limit` (fuzzers, load tests) stops the refusals; the headers stay.
+    if rate.remaining == 0 && rate.over && state.cfg.rate_limits {
         let mut r = error(
             429,
             "Too Many Requests",
@@ -239,8 +240,9 @@ async fn me(State(state): State<Shared>, headers: HeaderMap) -> Response {
     }
 }
 
-/// `GET /organization_memberships?organization=URI` (or `?user=URI`): every member with
-/// their role, in one page (C1).
+/// `GET /organization_memberships?organization=URI` (or `?user=URI`, `&email=`): the
+/// members with their roles (C1), `count` (1 to 100, 20 by default) at a time with
+/// `page_token`, as Calendly's OpenAPI file says; invalid parameters are 400.
 async fn memberships(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -250,42 +252,123 @@ async fn memberships(
         Ok(x) => x,
         Err(r) => return *r,
     };
-    if !q.contains_key("organization") && !q.contains_key("user") {
+    let Some(query) = MembershipQuery::parse(&q) else {
+        return error(
+            400,
+            "Invalid Argument",
+            "The supplied parameters are invalid.",
+        );
+    };
+    if query.organization.is_none() && query.user.is_none() {
         return error(400, "Invalid Argument", "organization or user is required");
     }
     let Some(org) = state.read(|c| org_of(c, &user).cloned()) else {
         return error(403, "Permission Denied", "The user is no longer a member");
     };
-    if q.get("organization").is_some_and(|o| *o != org_uri(&org)) {
+    if query
+        .organization
+        .as_ref()
+        .is_some_and(|o| *o != org_uri(&org))
+    {
         return error(
             403,
             "Permission Denied",
             "You do not have permission to access this resource.",
         );
     }
-    let collection: Vec<Value> = org
+    let all: Vec<Value> = org
         .members
         .iter()
-        .filter(|(e, _)| q.get("user").is_none_or(|u| *u == user_uri(e)))
-        .map(|(e, m)| {
-            json!({
-                "uri": format!("{BASE}/organization_memberships/{}", id(e.as_str())),
-                "role": m.role.as_str(),
-                "user": user_json(e, &org, false),
-                "organization": org_uri(&org),
-                "updated_at": "2026-01-01T00:00:00.000000Z",
-                "created_at": "2026-01-01T00:00:00.000000Z",
-            })
-        })
+        .filter(|(e, _)| query.user.as_ref().is_none_or(|u| *u == user_uri(e)))
+        .filter(|(e, _)| query.email.as_ref().is_none_or(|m| m == *e))
+        .map(|(e, m)| membership_json(e, m.role, &org))
         .collect();
+    let collection: Vec<Value> = all
+        .iter()
+        .skip(query.offset)
+        .take(query.count)
+        .cloned()
+        .collect();
+    let next = (query.offset + query.count < all.len()).then_some(query.offset + query.count);
+    let prev = (query.offset > 0).then(|| query.offset.saturating_sub(query.count));
+    let pagination = paged(collection.len(), query.count, next, prev);
     respond(
         rate,
-        json!({ "collection": collection, "pagination": page(collection.len()) }),
+        json!({ "collection": collection, "pagination": pagination }),
     )
 }
 
+fn membership_json(e: &Email, role: crate::model::CalendlyRole, org: &SimCalendly) -> Value {
+    json!({
+        "uri": format!("{BASE}/organization_memberships/{}", id(e.as_str())),
+        "role": role.as_str(),
+        "user": user_json(e, org, false),
+        "organization": org_uri(org),
+        "updated_at": "2026-01-01T00:00:00.000000Z",
+        "created_at": "2026-01-01T00:00:00.000000Z",
+    })
+}
+
+/// The query of `GET /organization_memberships`, checked against Calendly's file.
+struct MembershipQuery {
+    organization: Option<String>,
+    user: Option<String>,
+    email: Option<Email>,
+    count: usize,
+    offset: usize,
+}
+
+impl MembershipQuery {
+    /// `None`: a parameter breaks the contract (URIs, email, `count` 1–100, a page token
+    /// this server gave).
+    fn parse(q: &HashMap<String, String>) -> Option<MembershipQuery> {
+        let uri = |k: &str| match q.get(k) {
+            Some(v) => reqwest::Url::parse(v).ok().map(|_| Some(v.clone())),
+            None => Some(None),
+        };
+        let email = match q.get("email") {
+            Some(v) => Some(Email::parse(v).ok()?),
+            None => None,
+        };
+        let count = match q.get("count") {
+            Some(v) => {
+                let n: f64 = v.parse().ok()?;
+                (1.0..=100.0).contains(&n).then_some(n as usize)?
+            }
+            None => 20,
+        };
+        let offset = match q.get("page_token") {
+            Some(t) => t.strip_prefix('p')?.parse().ok()?,
+            None => 0,
+        };
+        Some(MembershipQuery {
+            organization: uri("organization")?,
+            user: uri("user")?,
+            email,
+            count,
+            offset,
+        })
+    }
+}
+
+/// Calendly's `pagination` of a page of `n` rows, with the next and previous offsets.
+fn paged(n: usize, count: usize, next: Option<usize>, prev: Option<usize>) -> Value {
+    let token = |o: Option<usize>| o.map(|o| format!("p{o}"));
+    let link = |o: Option<usize>| {
+        o.map(|o| format!("{BASE}/organization_memberships?count={count}&page_token=p{o}"))
+    };
+    json!({
+        "count": n,
+        "next_page": link(next),
+        "previous_page": link(prev),
+        "next_page_token": token(next),
+        "previous_page_token": token(prev),
+    })
+}
+
+/// One page holding everything (`/locations`).
 fn page(n: usize) -> Value {
-    json!({ "count": n, "next_page": null, "previous_page": null, "next_page_token": null, "previous_page_token": null })
+    paged(n, n.max(1), None, None)
 }
 
 /// `GET /locations?user=URI`: the user's configured meeting locations. Not in the April
