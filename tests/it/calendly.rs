@@ -239,8 +239,14 @@ pub(crate) fn calendly_token(addr: std::net::SocketAddr, user: &str) -> String {
     v["access_token"].as_str().expect("token").to_string()
 }
 
-#[test]
-fn c1_c2_on_zoom_the_connection_is_a_manual_change_confirmed_and_checked_against_calendly() {
+/// `sim serve` on [`SEED`] and a workspace whose account uses `provider: zoom` against
+/// it, with [`people`] (it@ an admin): the Calendly tests on the zoom provider start here.
+pub(crate) fn on_zoom_served() -> (
+    tempfile::TempDir,
+    crate::contract::Server,
+    std::net::SocketAddr,
+    Workspace,
+) {
     let tmp = tempfile::tempdir().expect("tmp");
     let seed = tmp.path().join("seed.yaml");
     std::fs::write(&seed, SEED).expect("seed");
@@ -259,6 +265,12 @@ fn c1_c2_on_zoom_the_connection_is_a_manual_change_confirmed_and_checked_against
         ),
     );
     ws.write("users.yaml", &people("admin"));
+    (tmp, server, addr, ws)
+}
+
+#[test]
+fn c1_c2_on_zoom_the_connection_is_a_manual_change_confirmed_and_checked_against_calendly() {
+    let (_tmp, server, addr, ws) = on_zoom_served();
     let with_api = |fallbacks: &str| {
         format!(
             "{}apiUrl: {}/calendly\ncredentials:\n  token: {{ env: CALENDLY_TOKEN }}\n",

@@ -3,8 +3,8 @@
 //! Zoom: with their kind on the simulator (C4, C6), as the members with a Zoom location
 //! and their Calendly roles (C1) on provider `zoom` against `sim serve`'s Calendly.
 
-use crate::calendly::{SEED, calendly_token, connection, people, sim, ws};
-use crate::harness::{Daemon, Workspace};
+use crate::calendly::{calendly_token, connection, on_zoom_served, sim, ws};
+use crate::harness::Daemon;
 use std::time::Duration;
 
 /// The value of the series `series` (name and labels, exactly) on `/metrics`.
@@ -89,24 +89,7 @@ fn c6_on_the_simulator_status_and_metrics_show_the_connection_and_who_uses_which
 
 #[test]
 fn c1_c6_on_zoom_status_and_metrics_show_roles_zoom_locations_and_the_confirmed_connection() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let seed = tmp.path().join("seed.yaml");
-    std::fs::write(&seed, SEED).expect("seed");
-    let server = crate::contract::Server::start(&tmp.path().join("server"), &seed, &[]);
-    let addr: std::net::SocketAddr = server
-        .url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("addr");
-    let ws = Workspace::empty();
-    ws.write(
-        "account.yaml",
-        &format!(
-            "kind: Account\nname: acme\nowner: owner@acme.com\nprovider:\n  zoom:\n    accountId: {{ env: ZOOM_ACCOUNT_ID }}\n    clientId: {{ env: ZOOM_CLIENT_ID }}\n    clientSecret: {{ env: ZOOM_CLIENT_SECRET }}\n    baseUrl: {url}/v2\n    tokenUrl: {url}/oauth/token\n    rateShare: 1.0\n",
-            url = server.url
-        ),
-    );
-    ws.write("users.yaml", &people("admin"));
+    let (_tmp, server, addr, ws) = on_zoom_served();
     ws.write(
         "calendly.yaml",
         &format!(
