@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod cli;
 pub mod daemon;
+pub mod integrations;
 pub mod manifest;
 pub mod model;
 pub mod plan;

@@ -420,6 +420,49 @@ async fn manual_changes_are_recorded_once_and_confirmed(f: &Fixture) {
     assert!(m[0].confirmed_at.is_some());
 }
 
+async fn sync_state_and_credentials_are_fenced_per_scope(f: &Fixture) {
+    let (one, two) = (f.open().await, f.open().await);
+    let scope = "acme/integration/alice@acme.com";
+    assert_eq!(one.load_sync_state(scope).await.expect("empty"), None);
+    let old = one.acquire(scope, "old", TTL).await.expect("old");
+    one.save_sync_state(&old, r#"{"pairs":1}"#)
+        .await
+        .expect("saved");
+    one.save_credential(&old, &[1, 2, 0, 255])
+        .await
+        .expect("sealed");
+    assert_eq!(
+        two.load_sync_state(scope).await.expect("load").as_deref(),
+        Some(r#"{"pairs":1}"#)
+    );
+    assert_eq!(
+        two.load_credential(scope).await.expect("load"),
+        Some(vec![1, 2, 0, 255])
+    );
+    assert_eq!(
+        two.load_sync_state("acme/integration/bob@acme.com")
+            .await
+            .expect("other"),
+        None
+    );
+    f.expire(scope).await;
+    let new = two.acquire(scope, "new", TTL).await.expect("takeover");
+    assert!(is_lost(one.save_sync_state(&old, r#"{"pairs":2}"#).await));
+    assert!(is_lost(one.save_credential(&old, &[9]).await));
+    two.save_sync_state(&new, r#"{"pairs":3}"#)
+        .await
+        .expect("new holder");
+    assert_eq!(
+        one.load_sync_state(scope).await.expect("load").as_deref(),
+        Some(r#"{"pairs":3}"#),
+        "the stale holder's write never landed"
+    );
+    assert_eq!(
+        one.load_credential(scope).await.expect("load"),
+        Some(vec![1, 2, 0, 255])
+    );
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -453,6 +496,7 @@ conformance!(
     last_applied_round_trips,
     journal_rows_are_written_ahead_and_finished,
     manual_changes_are_recorded_once_and_confirmed,
+    sync_state_and_credentials_are_fenced_per_scope,
 );
 
 #[test]

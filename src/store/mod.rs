@@ -218,6 +218,18 @@ pub trait Store: Send + Sync {
     /// Marks a pending manual change as done; `false` when there is no such pending change.
     async fn confirm_manual(&self, account: &str, change_id: &ChangeId)
     -> Result<bool, StoreError>;
+    /// The saved state of one contact sync (K4), keyed by its `scope` (the name of the
+    /// integration's lease, `ACCOUNT/integration/EMAIL`): the status table and both
+    /// cursors, serialised by the caller as one value so that they commit together.
+    async fn load_sync_state(&self, scope: &str) -> Result<Option<String>, StoreError>;
+    /// Replaces the sync state of `lease.account` (the scope) in one fenced write: the
+    /// status table and the cursors it came with can never be saved apart.
+    async fn save_sync_state(&self, lease: &Lease, state: &str) -> Result<(), StoreError>;
+    /// The sealed (encrypted) newest OAuth refresh token of a scope, if one was saved.
+    async fn load_credential(&self, scope: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Saves the sealed newest refresh token of `lease.account` (fenced). Only ciphertext
+    /// reaches the store: sealing is the caller's (see `crate::vault`).
+    async fn save_credential(&self, lease: &Lease, sealed: &[u8]) -> Result<(), StoreError>;
     /// Takes the account's lock, or fails with [`StoreError::Locked`] naming the holder.
     /// A lock whose holder process is gone (same host) or whose lease expired is taken over.
     async fn acquire(

@@ -88,6 +88,20 @@ CREATE TABLE manual_changes (
 ALTER TABLE journal ADD COLUMN actor text NOT NULL DEFAULT '';
 ALTER TABLE journal ADD COLUMN rule text;
 "#,
+    // Contact sync (K4): one row per integration scope with its status table and cursors,
+    // and the sealed newest refresh token (never in clear).
+    r#"
+CREATE TABLE sync_state (
+    scope      text PRIMARY KEY,
+    state      text NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+CREATE TABLE credentials (
+    scope      text PRIMARY KEY,
+    sealed     bytea NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+"#,
 ];
 
 /// Connections per process: one apply's journal writes are sequential per change, and
@@ -481,6 +495,50 @@ impl Store for PgStore {
             .await
             .map_err(pg)?;
         Ok(n > 0)
+    }
+
+    async fn load_sync_state(&self, scope: &str) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT state FROM sync_state WHERE scope = $1", &[&scope])
+            .await
+            .map_err(pg)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn save_sync_state(&self, lease: &Lease, state: &str) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = Self::fenced(&mut client, lease).await?;
+        tx.execute(
+            "INSERT INTO sync_state (scope, state, updated_at) VALUES ($1, $2, now())
+             ON CONFLICT (scope) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            &[&lease.account, &state],
+        )
+        .await
+        .map_err(pg)?;
+        tx.commit().await.map_err(pg)
+    }
+
+    async fn load_credential(&self, scope: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT sealed FROM credentials WHERE scope = $1", &[&scope])
+            .await
+            .map_err(pg)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn save_credential(&self, lease: &Lease, sealed: &[u8]) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = Self::fenced(&mut client, lease).await?;
+        tx.execute(
+            "INSERT INTO credentials (scope, sealed, updated_at) VALUES ($1, $2, now())
+             ON CONFLICT (scope) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+            &[&lease.account, &sealed],
+        )
+        .await
+        .map_err(pg)?;
+        tx.commit().await.map_err(pg)
     }
 
     async fn acquire(

@@ -99,6 +99,20 @@ DELETE FROM last_applied WHERE object LIKE 'personal\_contacts/%' ESCAPE '\';
 ALTER TABLE journal ADD COLUMN actor TEXT NOT NULL DEFAULT '';
 ALTER TABLE journal ADD COLUMN rule TEXT;
 "#,
+    // Contact sync (K4): one row per integration scope with its status table and cursors,
+    // and the sealed newest refresh token (never in clear).
+    r#"
+CREATE TABLE sync_state (
+    scope      TEXT PRIMARY KEY,
+    state      TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE credentials (
+    scope      TEXT PRIMARY KEY,
+    sealed     BLOB NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"#,
 ];
 
 /// The embedded SQLite store.
@@ -645,6 +659,58 @@ impl Store for SqliteStore {
                 });
             }
             Ok(out)
+        })
+    }
+
+    async fn load_sync_state(&self, scope: &str) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT state FROM sync_state WHERE scope = ?1",
+                params![scope],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
+        })
+    }
+
+    async fn save_sync_state(&self, lease: &Lease, state: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            check_lease(&tx, lease)?;
+            tx.execute(
+                "INSERT INTO sync_state (scope, state, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (scope) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                params![lease.account, state, chrono::Utc::now().to_rfc3339()],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
+        })
+    }
+
+    async fn load_credential(&self, scope: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT sealed FROM credentials WHERE scope = ?1",
+                params![scope],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)
+        })
+    }
+
+    async fn save_credential(&self, lease: &Lease, sealed: &[u8]) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            check_lease(&tx, lease)?;
+            tx.execute(
+                "INSERT INTO credentials (scope, sealed, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (scope) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+                params![lease.account, sealed, chrono::Utc::now().to_rfc3339()],
+            )
+            .map_err(db)?;
+            tx.commit().map_err(db)
         })
     }
 

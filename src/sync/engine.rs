@@ -118,8 +118,11 @@ pub async fn run_once(
     opts: &PlanOptions,
 ) -> Result<(StatusTable, SyncReport), ListError> {
     let mut report = SyncReport::default();
-    let zl = list(zoom, table, Side::Zoom, &mut report.cursor_resets).await?;
-    let el = list(external, table, Side::External, &mut report.cursor_resets).await?;
+    let mut zl = list(zoom, table, Side::Zoom, &mut report.cursor_resets).await?;
+    let mut el = list(external, table, Side::External, &mut report.cursor_resets).await?;
+    for listing in [&mut zl, &mut el] {
+        fit_listing(listing, |c| zoom.fit(&external.fit(c)));
+    }
     let (t1, zo) = fold(table, Side::Zoom, &zl, opts.late_grace);
     let (mut t, eo) = fold(&t1, Side::External, &el, opts.late_grace);
     report.zoom = zo;
@@ -155,6 +158,17 @@ pub async fn run_once(
         });
     }
     Ok((t, report))
+}
+
+/// Maps every listed contact to what both sides keep (see [`ContactSource::fit`]).
+fn fit_listing(listing: &mut Listing, fit: impl Fn(&super::Contact) -> super::Contact) {
+    let items = match listing {
+        Listing::Delta { changed, .. } => changed,
+        Listing::Full { items, .. } => items,
+    };
+    for item in items {
+        item.contact = fit(&item.contact);
+    }
 }
 
 fn held_target(guard: &Guard) -> Side {

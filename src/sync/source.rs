@@ -115,4 +115,12 @@ pub trait ContactSource: Send {
 
     /// One write. Writes of one user are sent one at a time, in order.
     async fn write(&mut self, op: &WriteOp) -> Result<Written, SourceError>;
+
+    /// What this side keeps of `contact` (Zoom's personal contact holds one email and
+    /// one number per kind, in E.164, K5). The engine compares both sides in what both
+    /// keep, so a detail one side cannot hold is never seen as a change to copy back
+    /// (which would loop, or erase it on the side that has it). Default: everything.
+    fn fit(&self, contact: &Contact) -> Contact {
+        contact.clone()
+    }
 }

@@ -7,6 +7,7 @@ pub mod cloud;
 mod contacts;
 pub use contacts::calendly;
 pub use contacts::integration;
+pub use contacts::sync_side::{self as contact_side, SimZoomContacts};
 pub mod engine;
 pub mod log;
 mod observe;
@@ -69,7 +70,7 @@ pub fn read_seed(path: &Path) -> Result<Cloud, ProviderError> {
 /// The simulator as a [`Provider`] for one account, acting as one user.
 #[derive(Debug)]
 pub struct SimProvider {
-    cloud: SyncedCloud,
+    cloud: std::sync::Arc<SyncedCloud>,
     account: String,
     actor: Email,
     delay: Option<std::time::Duration>,
@@ -103,12 +104,23 @@ impl SimProvider {
             (cloud.accounts[i].owner.clone(), added)
         })?;
         Ok(SimProvider {
-            cloud,
+            cloud: std::sync::Arc::new(cloud),
             account: account_id.to_string(),
             actor: act_as.unwrap_or(account_owner),
             delay: latency,
             calls: AtomicU64::new(0),
         })
+    }
+
+    /// The simulated cloud this provider acts on, shared with the in-process sides of a
+    /// contact sync (K4), which read and change the same state as the provider.
+    pub fn cloud_handle(&self) -> std::sync::Arc<SyncedCloud> {
+        self.cloud.clone()
+    }
+
+    /// The simulated account's id.
+    pub fn account_id(&self) -> &str {
+        &self.account
     }
 
     fn count(&self, n: u64) {

@@ -11,6 +11,7 @@ mod external;
 pub mod integration;
 mod organization;
 mod personal;
+pub mod sync_side;
 
 use super::cloud::{Cloud, SimAccount, SimStatus};
 use super::engine::{Actor, Done};
