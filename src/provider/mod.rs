@@ -4,6 +4,7 @@
 //! Providers depend on `model` and on the [`Op`] values of a plan only: they know nothing
 //! of manifests.
 
+pub mod google;
 pub mod sim;
 pub mod wire;
 pub mod zoom;

@@ -9,7 +9,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("model", &[]),
     ("plan", &["model"]),
     ("manifest", &["model"]),
-    ("provider", &["model"]),
+    ("provider", &["model", "sync"]),
     ("store", &["model"]),
     ("sync", &["model"]),
     ("apply", &["model", "plan", "provider", "store"]),

@@ -36,6 +36,9 @@ pub struct Cloud {
     /// Refusals injected with `roster sim fail`, consumed in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<SimFault>,
+    /// Google address books per user (K4: the external side of a Google contact sync).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub google: BTreeMap<Email, super::google::GoogleBook>,
 }
 
 /// A refusal injected with `roster sim fail`: the next `times` operations of `action` are
@@ -441,6 +444,7 @@ impl Cloud {
             next_id: 1,
             log: Vec::new(),
             faults: Vec::new(),
+            google: BTreeMap::new(),
         }
     }
 
@@ -481,6 +485,7 @@ impl Cloud {
     /// Gives ids to seeded objects that lack one, and makes sure every owner is a user
     /// with the owner role.
     pub fn normalize(&mut self) {
+        super::google::normalize_all(&mut self.google, self.clock);
         for ai in 0..self.accounts.len() {
             let owner = self.accounts[ai].owner.clone();
             if !self.accounts[ai].users.iter().any(|u| u.email == owner) {

@@ -9,6 +9,7 @@ pub use contacts::calendly;
 pub use contacts::integration;
 pub use contacts::sync_side::{self as contact_side, SimZoomContacts};
 pub mod engine;
+pub mod google;
 pub mod log;
 mod observe;
 pub mod oob;

@@ -12,6 +12,7 @@ mod contacts;
 mod extract;
 mod faults;
 mod front;
+mod google;
 mod groups;
 mod paging;
 mod roles;
@@ -126,6 +127,8 @@ pub struct AppState {
     started: Instant,
     /// Calendly's tokens and rate-limit windows (`/calendly`).
     calendly: calendly::CalendlyState,
+    /// Google's access tokens and quota windows (`/google`).
+    google: google::GoogleState,
 }
 
 type Shared = Arc<AppState>;
@@ -267,6 +270,7 @@ pub fn router(cloud: SyncedCloud, cfg: ServeConfig) -> (axum::Router, Shared) {
         log: Mutex::new(Vec::new()),
         started: Instant::now(),
         calendly: Default::default(),
+        google: Default::default(),
     });
     let api = users::routes()
         .merge(groups::routes())
@@ -278,6 +282,7 @@ pub fn router(cloud: SyncedCloud, cfg: ServeConfig) -> (axum::Router, Shared) {
             front::front_door,
         ))
         .nest("/calendly", calendly::routes())
+        .nest("/google", google::routes())
         .route("/oauth/token", post(front::token))
         .route("/_sim/requests", get(front::requests))
         .method_not_allowed_fallback(front::unknown_endpoint)
