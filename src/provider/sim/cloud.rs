@@ -36,6 +36,10 @@ pub struct Cloud {
     /// Refusals injected with `roster sim fail`, consumed in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<SimFault>,
+    /// Microsoft Graph mailboxes (Outlook contacts) of users with an Office 365
+    /// integration (K4), by user: what `roster sim serve`'s `/graph` fake serves.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub graph: BTreeMap<Email, super::graph::GraphMailbox>,
 }
 
 /// A refusal injected with `roster sim fail`: the next `times` operations of `action` are
@@ -441,6 +445,7 @@ impl Cloud {
             next_id: 1,
             log: Vec::new(),
             faults: Vec::new(),
+            graph: BTreeMap::new(),
         }
     }
 
@@ -481,6 +486,10 @@ impl Cloud {
     /// Gives ids to seeded objects that lack one, and makes sure every owner is a user
     /// with the owner role.
     pub fn normalize(&mut self) {
+        let clock = self.clock;
+        for m in self.graph.values_mut() {
+            m.normalize(clock);
+        }
         for ai in 0..self.accounts.len() {
             let owner = self.accounts[ai].owner.clone();
             if !self.accounts[ai].users.iter().any(|u| u.email == owner) {

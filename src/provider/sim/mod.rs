@@ -8,6 +8,7 @@ mod contacts;
 pub use contacts::calendly;
 pub use contacts::integration;
 pub mod engine;
+pub mod graph;
 pub mod log;
 mod observe;
 pub mod oob;
