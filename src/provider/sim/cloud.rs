@@ -39,6 +39,10 @@ pub struct Cloud {
     /// Google address books per user (K4: the external side of a Google contact sync).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub google: BTreeMap<Email, super::google::GoogleBook>,
+    /// Microsoft Graph mailboxes (Outlook contacts) of users with an Office 365
+    /// integration (K4), by user: what `roster sim serve`'s `/graph` fake serves.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub graph: BTreeMap<Email, super::graph::GraphMailbox>,
 }
 
 /// A refusal injected with `roster sim fail`: the next `times` operations of `action` are
@@ -445,6 +449,7 @@ impl Cloud {
             log: Vec::new(),
             faults: Vec::new(),
             google: BTreeMap::new(),
+            graph: BTreeMap::new(),
         }
     }
 
@@ -486,6 +491,10 @@ impl Cloud {
     /// with the owner role.
     pub fn normalize(&mut self) {
         super::google::normalize_all(&mut self.google, self.clock);
+        let clock = self.clock;
+        for m in self.graph.values_mut() {
+            m.normalize(clock);
+        }
         for ai in 0..self.accounts.len() {
             let owner = self.accounts[ai].owner.clone();
             if !self.accounts[ai].users.iter().any(|u| u.email == owner) {

@@ -10,6 +10,7 @@ pub use contacts::integration;
 pub use contacts::sync_side::{self as contact_side, SimZoomContacts};
 pub mod engine;
 pub mod google;
+pub mod graph;
 pub mod log;
 mod observe;
 pub mod oob;
