@@ -139,7 +139,11 @@ async fn token(State(state): State<Shared>, body: String) -> Response {
         return token_error(401, "invalid_client", "The OAuth client was not found.");
     }
     let Some(refresh) = field("refresh_token") else {
-        return token_error(400, "invalid_request", "Missing required parameter: refresh_token");
+        return token_error(
+            400,
+            "invalid_request",
+            "Missing required parameter: refresh_token",
+        );
     };
     let user = state.read(|c| {
         c.google

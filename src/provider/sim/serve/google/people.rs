@@ -190,7 +190,11 @@ fn page_token(after: u64, fingerprint: &str, next_sync: &str) -> String {
 }
 
 fn parse_page_token(raw: &str, fingerprint: &str) -> Result<(u64, String), Response> {
-    let bad = || invalid("Request contains an invalid argument: the page token is not valid for this request; all other parameters must match the first call.");
+    let bad = || {
+        invalid(
+            "Request contains an invalid argument: the page token is not valid for this request; all other parameters must match the first call.",
+        )
+    };
     let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(raw)
         .ok()
@@ -344,8 +348,7 @@ fn update_one(
     mask: &FieldMask,
     now: crate::model::Timestamp,
 ) -> Result<crate::provider::sim::google::GooglePerson, GoogleError> {
-    if p
-        .resource_name
+    if p.resource_name
         .as_deref()
         .is_some_and(|r| r != resource_name(id))
     {
@@ -553,7 +556,11 @@ fn group_json(b: &GoogleBook, id: &str, name: &str, user: bool) -> ContactGroup 
         resource_name: Some(format!("contactGroups/{id}")),
         etag: Some(format!("g{}", short_hash(&format!("{id}{name}{members}")))),
         name: Some(name.to_string()),
-        formatted_name: Some(if user { name.into() } else { "My Contacts".into() }),
+        formatted_name: Some(if user {
+            name.into()
+        } else {
+            "My Contacts".into()
+        }),
         group_type: Some(if user {
             "USER_CONTACT_GROUP".into()
         } else {
@@ -565,11 +572,7 @@ fn group_json(b: &GoogleBook, id: &str, name: &str, user: bool) -> ContactGroup 
 
 /// `GET /google/v1/contactGroups`: the system group `myContacts` and the user's groups
 /// (one page).
-pub async fn list_groups(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    Query(q): Q,
-) -> Response {
+pub async fn list_groups(State(state): State<Shared>, headers: HeaderMap, Query(q): Q) -> Response {
     let user = match authorise(&state, &headers, false) {
         Ok(u) => u,
         Err(r) => return *r,
@@ -580,9 +583,10 @@ pub async fn list_groups(
         return invalid("Invalid pageSize: valid values are between 1 and 1000, inclusive.");
     }
     answer(read_book(&state, &user, |b, _| {
-        let groups: Vec<ContactGroup> = std::iter::once(group_json(b, MY_CONTACTS, MY_CONTACTS, false))
-            .chain(b.groups.iter().map(|g| group_json(b, &g.id, &g.name, true)))
-            .collect();
+        let groups: Vec<ContactGroup> =
+            std::iter::once(group_json(b, MY_CONTACTS, MY_CONTACTS, false))
+                .chain(b.groups.iter().map(|g| group_json(b, &g.id, &g.name, true)))
+                .collect();
         Ok(ListContactGroupsResponse {
             total_items: Some(groups.len() as i64),
             contact_groups: groups,

@@ -231,14 +231,16 @@ pub fn fields(book: &GoogleBook, p: &Person) -> Result<GoogleFields, String> {
     let name = p
         .names
         .first()
-        .map(|n| match (&n.unstructured_name, &n.given_name, &n.family_name) {
-            (Some(u), _, _) => u.clone(),
-            (None, g, f) => [g.as_deref(), f.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
-        })
+        .map(
+            |n| match (&n.unstructured_name, &n.given_name, &n.family_name) {
+                (Some(u), _, _) => u.clone(),
+                (None, g, f) => [g.as_deref(), f.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            },
+        )
         .unwrap_or_default();
     let mut groups = std::collections::BTreeSet::new();
     for m in &p.memberships {
