@@ -3,12 +3,12 @@
 //! (docs/integrations.md, "Google People"):
 //!
 //! - every person has a resource name `people/c<N>`, a CONTACT source whose etag changes
-//!   on every write (and may move with no content change: `roster sim google edit` with
-//!   no field), names, email addresses, typed phone numbers, an organization and
+//!   on every write (and may move with no content change), names, email addresses, typed phone numbers, an organization and
 //!   memberships of contact groups;
 //! - a change log feeds sync tokens; a token carries the time of the full sync it descends
-//!   from and expires 7 days after it (`EXPIRED_SYNC_TOKEN`), or at once after
-//!   `roster sim google expire-cursor`;
+//!   from and expires 7 days after it (`EXPIRED_SYNC_TOKEN`), or at once when the book's
+//!   cursors are expired (`GoogleBook::expire_tokens`; the `roster sim google` verbs are
+//!   not built yet);
 //! - roster's own writes show in listings only `lateMinutes` minutes of sim clock after
 //!   they were made (Google: "writes may have a propagation delay of several minutes");
 //!   until then a listing shows the version before the write. A person's edits land at
@@ -60,7 +60,7 @@ pub struct GoogleBook {
     /// Minutes of sim clock before roster's writes show in listings.
     #[serde(default = "default_late", skip_serializing_if = "is_default_late")]
     pub late_minutes: u32,
-    /// The next this-many API calls are answered 429 (`roster sim google throttle`).
+    /// The next this-many API calls are answered 429 (set in the seed or state; no verb yet).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub throttle_next: u32,
     /// Bumped by `expire-cursor`: every sync token issued before is expired.

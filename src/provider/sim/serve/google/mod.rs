@@ -2,7 +2,7 @@
 //! (`Cloud::google`), under `/google` (K4): `/google/token` stands for
 //! `https://oauth2.googleapis.com/token`, `/google/v1/…` for `https://people.googleapis.com/v1/…`.
 //! Paths, parameters, bodies and errors follow the discovery document in
-//! `contracts/google/` (checked by `tests/conformance/google_check.py`); the book's rules
+//! `contracts/google/` (its contract check in CI is not built yet); the book's rules
 //! (late writes, sync tokens, etags) are `provider::sim::google`'s.
 //!
 //! - `token`: the refresh grant; access tokens are bound to the user whose refresh token
@@ -13,7 +13,7 @@
 //! - `view`: a book's person as Google's `Person`, and a request's `Person` as fields.
 //!
 //! Every call is counted in a per-user one-minute window (reads and writes apart); over the
-//! quota, or while `roster sim google throttle` says so, the answer is 429
+//! quota, or while the book's `throttleNext` says so, the answer is 429
 //! RESOURCE_EXHAUSTED with `Retry-After`. One user's mutations run one at a time (each is
 //! one update of the cloud under its lock).
 
